@@ -1,0 +1,132 @@
+"""`Function`: one differentiable operation, its forward and backward side by side.
+
+Every built-in op is a `Function` subclass, and users write their own the same way:
+
+    class Square(Function):
+        @staticmethod
+        def forward(ctx, x):              # x: ndarray
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):          # grad: same shape as forward's result
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad           # one gradient per input (None for "no gradient")
+
+    y = Square.apply(t)
+
+`forward` works on NumPy arrays. `backward` is written with operations that NumPy arrays and
+Tensors share (`*`, `@`, `.sum(axis)`, `np.exp`, ...): in a plain backward pass it gets arrays
+and is as fast as hand-written NumPy; under `create_graph=True` it gets Tensors, so the backward
+pass is itself recorded and can be differentiated again.
+
+The instance made for each call (`ctx`) is also the node of the graph: it holds the inputs,
+which of them need a gradient, and what forward saved.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from autograd_mini.grad_mode import _mode
+
+if TYPE_CHECKING:
+    from autograd_mini.tensor import Tensor
+
+
+class Function:
+    """Base class of differentiable operations; subclass it and define forward and backward."""
+
+    # Slots for what the engine reads on every node; the dict holds what ops keep on ctx.
+    __slots__ = ("inputs", "needs_input_grad", "saved_values", "output", "__dict__")
+
+    # Words for a forward that NumPy rejected, as in "add: shapes (2,) and (3,) cannot be
+    # broadcast together". Ops whose failures mean something else say so.
+    shape_failure = "cannot be broadcast together"
+
+    def __init__(self) -> None:
+        self.saved_values: tuple = ()
+        self.output: Tensor | None = None  # set by the engine only while create_graph runs
+
+    @staticmethod
+    def forward(ctx: Function, *args: Any, **kwargs: Any) -> np.ndarray:
+        """Compute the result from NumPy arrays (and any non-tensor arguments)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Function, grad: Any) -> Any:
+        """Map the gradient of the result to one gradient per positional input (or None)."""
+        raise NotImplementedError
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep values (inputs, the result, or constants) for backward to use."""
+        self.saved_values = values
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """What forward saved: arrays in a plain backward pass; Tensors under create_graph.
+
+        Under create_graph a saved input becomes that input Tensor and the saved result becomes
+        the output Tensor, so second derivatives flow through them; anything else forward
+        computed is a constant of the recorded backward pass.
+        """
+        if self.output is None:
+            return self.saved_values
+        return tuple(self._recorded(value) for value in self.saved_values)
+
+    def _recorded(self, value: Any) -> Any:
+        for x in self.inputs:
+            if getattr(x, "data", None) is value:
+                return x
+        if value is self.output.data:
+            return self.output
+        return value
+
+    @classmethod
+    def apply(cls, *inputs: Any, **options: Any) -> Tensor:
+        """Run the op on Tensors (and constants); record it when an input needs a gradient.
+
+        Positional inputs may be Tensors, arrays or numbers; keyword options (an axis, a shape)
+        go to forward unchanged and get no gradient.
+        """
+        ctx = cls()
+        needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
+        ctx.needs_input_grad = needs
+        record = _mode.enabled and True in needs
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        try:
+            data = cls.forward(ctx, *arrays, **options)
+        except ValueError as error:
+            raise ValueError(cls._describe_failure(arrays, error)) from None
+        if type(data) is not np.ndarray:  # NumPy returns scalars for 0-d results
+            data = np.asarray(data)
+        if not record:
+            return Tensor._make(data, None, False)
+        ctx.inputs = inputs
+        return Tensor._make(data, ctx, True)
+
+    @classmethod
+    def _describe_failure(cls, arrays: list, error: Exception) -> str:
+        shapes = [np.shape(a) for a in arrays if isinstance(a, np.ndarray)]
+        name = cls.__name__.lower()
+        if len(shapes) == 2:
+            return f"{name}: shapes {shapes[0]} and {shapes[1]} {cls.shape_failure} ({error})"
+        return f"{name}: {error} (input shapes {', '.join(map(str, shapes))})"
+
+    def release(self) -> None:
+        """Drop everything saved for backward, and the links to the inputs, to free memory."""
+        self.inputs = None
+        self.saved_values = ()
+        self.__dict__.clear()
+
+    @property
+    def name(self) -> str:
+        return f"{type(self).__name__}Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+from autograd_mini.tensor import Tensor  # noqa: E402  (Tensor itself is built on Function)

@@ -1,0 +1,63 @@
+"""Whether operations record a graph: on by default, switched per thread."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _GradMode(threading.local):
+    # A class attribute of a threading.local subclass is each thread's starting value.
+    enabled = True
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True when new operations record the graph needed for backward()."""
+    return _mode.enabled
+
+
+class set_grad_enabled:
+    """Turn graph recording on or off: for this thread, until the block or function ends.
+
+    Used as a context manager or a decorator; `no_grad` and `enable_grad` are its two fixed forms.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._previous.append(_mode.enabled)
+        _mode.enabled = self.mode
+
+    def __exit__(self, *exc_info: object) -> None:
+        _mode.enabled = self._previous.pop()
+
+    def __call__(self, fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(self.mode):
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(set_grad_enabled):
+    """Record nothing inside: for inference and for updating parameters in place."""
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Record the graph inside, even within an enclosing `no_grad`."""
+
+    def __init__(self) -> None:
+        super().__init__(True)

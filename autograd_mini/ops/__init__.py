@@ -1,0 +1,1 @@
+"""The built-in differentiable ops, one `Function` subclass each, grouped by kind."""

@@ -1,0 +1,53 @@
+"""Indexing (`x[index]`) and its reverse, scattering a gradient into zeros."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograd_mini.function import Function
+
+
+def may_repeat(index) -> bool:
+    """Whether an index can pick the same element twice (it holds an integer array)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
+
+
+def scatter(values, index, shape: tuple[int, ...], repeats: bool):
+    """An array of `shape` holding zeros except `values` added at `index`."""
+    if not isinstance(values, np.ndarray):
+        return Scatter.apply(values, index=index, shape=shape, repeats=repeats)
+    out = np.zeros(shape, dtype=values.dtype)
+    if repeats:
+        np.add.at(out, index, values)  # adds once per occurrence of a repeated index
+    else:
+        out[index] = values
+    return out
+
+
+class GetItem(Function):
+    """x[index] for ints, slices, None, Ellipsis, boolean masks and integer arrays."""
+
+    shape_failure = "do not match"
+
+    @staticmethod
+    def forward(ctx, x, *, index):
+        ctx.index, ctx.shape, ctx.repeats = index, x.shape, may_repeat(index)
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return scatter(grad, ctx.index, ctx.shape, ctx.repeats)
+
+
+class Scatter(Function):
+    """The backward of GetItem as an op of its own, so that it can be differentiated again."""
+
+    @staticmethod
+    def forward(ctx, values, *, index, shape, repeats):
+        ctx.index = index
+        return scatter(values, index, shape, repeats)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.index]

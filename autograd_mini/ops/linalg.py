@@ -1,0 +1,60 @@
+"""Matrix products: `a @ b` with NumPy's rules (1-D operands, batches), and the fused linear layer."""
+
+from __future__ import annotations
+
+from autograd_mini.function import Function
+
+
+class Matmul(Function):
+    shape_failure = "do not align"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        # Treat a 1-D `a` as a row (1, n) and a 1-D `b` as a column (n, 1), and give the
+        # gradient the dims that matmul dropped for them, so the 2-D rules below hold.
+        shape, b_is_vector = grad.shape, b.ndim == 1
+        if b_is_vector:
+            b, shape = b.reshape(-1, 1), shape + (1,)
+        if a.ndim == 1:
+            a, shape = a.reshape(1, -1), shape[:-1] + (1,) + shape[-1:]
+        grad = grad.reshape(shape)
+        # Batch dims broadcast in the product: the engine sums them back to each input's shape.
+        grad_a = grad @ b.swapaxes(-1, -2) if need_a else None
+        grad_b = a.swapaxes(-1, -2) @ grad if need_b else None
+        if need_b and b_is_vector:
+            grad_b = grad_b.reshape(grad_b.shape[:-1])
+        return grad_a, grad_b
+
+
+class Linear(Function):
+    """x @ weight.T + bias in one node: x (..., in), weight (out, in), bias (out,) or None.
+
+    The result has shape (..., out).
+    """
+
+    shape_failure = "do not align"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
+        out = x @ weight.T
+        if bias is not None:
+            out += bias  # in place: `out` is new, and this saves one array per layer
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        flat_grad = grad.reshape(-1, weight.shape[0])  # (batch, out), batch dims merged
+        grad_x = grad @ weight if need_x else None
+        grad_w = flat_grad.T @ x.reshape(-1, weight.shape[1]) if need_w else None
+        grad_b = flat_grad.sum(axis=0) if need_b else None
+        return grad_x, grad_w, grad_b

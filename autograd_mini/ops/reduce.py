@@ -1,0 +1,148 @@
+"""Reductions over axes: sum, mean, max, min, var and logsumexp; softmax and log_softmax.
+
+`axis` is an int, a tuple of ints or None (all axes). Backward first gives the gradient the
+reduced axes back as size-1 dims (`kept_shape`), then lets broadcasting spread it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_tuple
+
+from autograd_mini.function import Function
+
+
+def kept_shape(shape: tuple[int, ...], axis) -> tuple[int, ...]:
+    """The shape a reduction over `axis` has with keepdims=True, e.g. (2, 3), 1 -> (2, 1)."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = normalize_axis_tuple(axis, len(shape))
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def reduced_shape(kept: tuple[int, ...], axis) -> tuple[int, ...]:
+    """The keepdims=False shape from the keepdims=True one, e.g. (2, 1), 1 -> (2,)."""
+    if axis is None:
+        return ()
+    axes = normalize_axis_tuple(axis, len(kept))
+    return tuple(n for i, n in enumerate(kept) if i not in axes)
+
+
+def reduced_count(shape: tuple[int, ...], axis) -> int:
+    """How many elements each output of a reduction over `axis` summarises."""
+    return int(np.prod(shape) // np.prod(kept_shape(shape, axis)))
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, x, *, axis, keepdims):
+        ctx.shape, ctx.kept = x.shape, kept_shape(x.shape, axis)
+        return x.sum(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.broadcast_to(grad.reshape(ctx.kept), ctx.shape)
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, x, *, axis, keepdims):
+        ctx.shape, ctx.kept = x.shape, kept_shape(x.shape, axis)
+        ctx.count = reduced_count(x.shape, axis)
+        return x.mean(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.broadcast_to(grad.reshape(ctx.kept) / ctx.count, ctx.shape)
+
+
+class Max(Function):
+    """Largest element along axes; tied maxima share the gradient evenly, as in PyTorch."""
+
+    reduce = np.max
+
+    @staticmethod
+    def forward(ctx, x, *, axis, keepdims):
+        ctx.kept = kept_shape(x.shape, axis)
+        out = ctx.reduce(x, axis=axis, keepdims=True)
+        winners = x == out
+        ctx.share = winners / winners.sum(axis=axis, keepdims=True, dtype=x.dtype)
+        return out if keepdims else out.reshape(reduced_shape(out.shape, axis))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.kept) * ctx.share
+
+
+class Min(Max):
+    """Smallest element along axes; tied minima share the gradient evenly, as in PyTorch."""
+
+    reduce = np.min
+
+
+class Var(Function):
+    """Variance along axes, dividing by N - correction (1 by default, as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x, *, axis, keepdims, correction):
+        ctx.save_for_backward(x)
+        ctx.axis, ctx.kept = axis, kept_shape(x.shape, axis)
+        ctx.divisor = reduced_count(x.shape, axis) - correction
+        return x.var(axis=axis, keepdims=keepdims, ddof=correction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        centred = x - x.mean(axis=ctx.axis, keepdims=True)
+        return grad.reshape(ctx.kept) * (2 / ctx.divisor) * centred
+
+
+class LogSumExp(Function):
+    """log(sum(exp(x))) along axes, computed after subtracting the max so nothing overflows."""
+
+    @staticmethod
+    def forward(ctx, x, *, axis, keepdims):
+        shift = np.max(x, axis=axis, keepdims=True)
+        shift = np.where(np.isfinite(shift), shift, 0)  # all -inf (or an inf): no shift
+        out = np.log(np.exp(x - shift).sum(axis=axis, keepdims=True)) + shift
+        ctx.save_for_backward(x, out)
+        ctx.kept = out.shape
+        return out if keepdims else out.reshape(reduced_shape(out.shape, axis))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        # d/dx logsumexp(x) = softmax(x) = exp(x - logsumexp(x))
+        return grad.reshape(ctx.kept) * np.exp(x - out.reshape(ctx.kept))
+
+
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx, x, *, axis):
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        out = e / e.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        # Jacobian-vector product of softmax: y * (g - sum(g * y))
+        return out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx, x, *, axis):
+        shifted = x - np.max(x, axis=axis, keepdims=True)
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        # g - softmax(x) * sum(g), with softmax(x) = exp(log_softmax(x))
+        return grad - np.exp(out) * grad.sum(axis=ctx.axis, keepdims=True)

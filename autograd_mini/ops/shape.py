@@ -1,0 +1,75 @@
+"""Ops that move elements without changing them: reshape, permute, broadcast, concat, stack.
+
+flatten, squeeze and unsqueeze are reshapes; transpose and swapaxes are permutations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograd_mini.function import Function
+
+
+class Reshape(Function):
+    @staticmethod
+    def forward(ctx, x, *, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape)
+
+
+class Permute(Function):
+    """Reorder the axes: result axis i is input axis dims[i]."""
+
+    @staticmethod
+    def forward(ctx, x, *, dims):
+        ctx.inverse = tuple(np.argsort(dims))
+        return np.transpose(x, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.transpose(grad, ctx.inverse)
+
+
+class BroadcastTo(Function):
+    @staticmethod
+    def forward(ctx, x, *, shape):
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad  # the engine sums it back to the input's shape
+
+
+class Concatenate(Function):
+    """Join tensors along an existing axis; each input gets its slice of the gradient back."""
+
+    @staticmethod
+    def forward(ctx, *arrays, axis):
+        ctx.axis = axis % arrays[0].ndim if arrays[0].ndim else axis
+        ctx.bounds = np.cumsum([0] + [a.shape[ctx.axis] for a in arrays]).tolist()
+        return np.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        before = (slice(None),) * ctx.axis
+        edges = ctx.bounds
+        return tuple(grad[before + (slice(lo, hi),)] for lo, hi in zip(edges, edges[1:]))
+
+
+class Stack(Function):
+    """Join tensors along a new axis; each input gets its layer of the gradient back."""
+
+    @staticmethod
+    def forward(ctx, *arrays, axis):
+        out = np.stack(arrays, axis=axis)
+        ctx.axis, ctx.count = axis % out.ndim, len(arrays)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        before = (slice(None),) * ctx.axis
+        return tuple(grad[before + (i,)] for i in range(ctx.count))

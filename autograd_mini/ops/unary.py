@@ -1,0 +1,195 @@
+"""Elementwise functions of one tensor, and the elementwise choices between two.
+
+Backward formulas use only what NumPy arrays and Tensors share, so the same line computes a
+plain gradient or records a differentiable one. Masks computed in forward are constants.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograd_mini.function import Function
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / x
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad / (2 * out)
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.sign = np.sign(x)  # the gradient at 0 is 0, as in PyTorch
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.sign
+
+
+class Sin(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * np.cos(x)
+
+
+class Cos(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return -grad * np.sin(x)
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1 - out * out)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, x):
+        # 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) for x < 0: e^-|x| never overflows.
+        e = np.exp(-np.abs(x))
+        out = np.where(x >= 0, 1, e) / (1 + e)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out * (1 - out)
+
+
+class Relu(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.mask = x > 0
+        return np.maximum(x, 0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.mask
+
+
+class LeakyRelu(Function):
+    @staticmethod
+    def forward(ctx, x, *, negative_slope):
+        ctx.slope = np.where(x > 0, 1, negative_slope).astype(x.dtype, copy=False)
+        return x * ctx.slope
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.slope
+
+
+class Clip(Function):
+    """Clamp into [low, high]; the gradient passes where the input lies inside, ends included."""
+
+    @staticmethod
+    def forward(ctx, x, *, low, high):
+        ctx.inside = (True if low is None else x >= low) & (True if high is None else x <= high)
+        return np.clip(x, low, high)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.inside
+
+
+class Maximum(Function):
+    """Elementwise larger of two; at ties the gradient is split evenly, as in PyTorch."""
+
+    choose, wins = np.maximum, np.greater
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = ctx.choose(a, b)
+        ctx.share_a = (ctx.wins(a, b) + 0.5 * (a == b)).astype(out.dtype, copy=False)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.share_a, grad * (1 - ctx.share_a)
+
+
+class Minimum(Maximum):
+    """Elementwise smaller of two; at ties the gradient is split evenly, as in PyTorch."""
+
+    choose, wins = np.minimum, np.less
+
+
+class Where(Function):
+    """`a` where the condition holds, else `b`; each gets the gradient where it was chosen."""
+
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        ctx.condition = condition.astype(bool, copy=False)
+        return np.where(ctx.condition, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        c = ctx.condition
+        return None, np.where(c, grad, 0), np.where(c, 0, grad)
+
+
+class Cast(Function):
+    """Change the dtype; the engine casts the gradient back to the input's dtype."""
+
+    @staticmethod
+    def forward(ctx, x, *, dtype):
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad

@@ -1,0 +1,679 @@
+"""Tensor: a NumPy array that remembers the operation that made it.
+
+Each method is a one-line call to an op (a `Function` in `autograd_mini.ops`), so this file is
+the whole user-facing surface and `ops/` is where the math lives. Names and semantics follow
+PyTorch; NumPy's spellings (`axis`, `keepdims`, `clip`, `concatenate`) are accepted as aliases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+_default_dtype = np.dtype(np.float32)
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the dtype given to Python floats and float lists (float32 unless changed)."""
+    global _default_dtype
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: the default must be a floating dtype, not {dtype}")
+    _default_dtype = dtype
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype given to Python floats and float lists."""
+    return _default_dtype
+
+
+_NUMERIC_KINDS = "biuf"  # bool, signed and unsigned integers, floats
+
+
+def as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """A new array from user data, with PyTorch's dtype rules; anything non-numeric is refused.
+
+    Floating arrays keep their dtype; Python floats become the default dtype; the caller's array
+    is copied, so nothing done to the tensor can change it.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    try:
+        array = np.array(data, dtype=dtype)
+    except (ValueError, TypeError) as error:
+        raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__}: {error}") from None
+    if array.dtype.kind not in _NUMERIC_KINDS:
+        raise TypeError(
+            f"tensor: data of dtype {array.dtype} is not numeric; "
+            "tensors hold booleans, integers or floats"
+        )
+    if dtype is None and array.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic)):
+        array = array.astype(_default_dtype)
+    return array
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it, for reverse-mode autodiff.
+
+    `data` is the NumPy array; `grad` holds d(output)/d(this) after `output.backward()`;
+    `grad_fn` is the op that produced it (None for tensors made by the user: leaves).
+    """
+
+    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "_retains_grad", "_hooks", "__weakref__")
+
+    # Tensors define ==, so hash by identity: the engine keys gradients by tensor.
+    __hash__ = object.__hash__
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        self.data = as_array(data, dtype)
+        self.grad: Tensor | None = None
+        self.grad_fn = None
+        self._requires_grad = False
+        self._retains_grad = False
+        self._hooks: list | None = None
+        if requires_grad:
+            self.requires_grad = True
+
+    @staticmethod
+    def _make(data: np.ndarray, grad_fn: Any, requires_grad: bool) -> Tensor:
+        """A tensor around an array an op produced: no checks, no copy (the hot path)."""
+        t = object.__new__(Tensor)
+        t.data, t.grad, t.grad_fn = data, None, grad_fn
+        t._requires_grad, t._retains_grad, t._hooks = requires_grad, False, None
+        return t
+
+    # ---- autograd state ---------------------------------------------------------------------
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether gradients flow to this tensor: set by the user on leaves, by ops on results."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "requires_grad can only be changed on leaf tensors; "
+                "use .detach() to get a tensor outside the graph"
+            )
+        if value and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"only floating-point tensors can require gradients, not {self.data.dtype}; "
+                "convert first, e.g. t.float()"
+            )
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set requires_grad in place and return self."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not made by a recorded op: the ones whose .grad backward fills."""
+        return self.grad_fn is None
+
+    def detach(self) -> Tensor:
+        """The same data (shared, not copied) outside the graph: no gradient flows through it."""
+        return Tensor._make(self.data, None, False)
+
+    def retain_grad(self) -> None:
+        """Keep .grad on this non-leaf tensor after backward (leaves always keep it)."""
+        if self.grad_fn is not None:
+            self._retains_grad = True
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call hook(grad) when this tensor's gradient is computed; a returned tensor replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: this tensor does not require grad, so no gradient reaches it")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return RemovableHandle(self._hooks, hook)
+
+    def backward(
+        self, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False
+    ) -> None:
+        """Add d(self)/d(leaf) to .grad of every leaf that requires grad.
+
+        `gradient` is d(loss)/d(self), needed unless self has one element. The graph's saved
+        values are freed afterwards unless retain_graph; create_graph records the backward
+        pass so the gradients can be differentiated again.
+        """
+        engine.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+
+    # ---- array attributes -------------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        """The shape, or its length along `dim` (PyTorch's size(); NumPy's .size is numel())."""
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return self.data.size
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def T(self) -> Tensor:
+        """The axes in reverse order."""
+        return self.permute(*reversed(range(self.ndim)))
+
+    def item(self) -> float | int | bool:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item: only one-element tensors convert to a Python number; this one has shape {self.shape}"
+            )
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array (shared). Refused while the tensor requires grad."""
+        if self.requires_grad:
+            raise RuntimeError(
+                "numpy: this tensor requires grad, and the array would leave the graph silently; "
+                "call .detach().numpy() to say that is intended"
+            )
+        return self.data
+
+    def tolist(self) -> Any:
+        """The data as (nested lists of) Python numbers."""
+        return self.data.tolist()
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        return (self[i] for i in range(len(self)))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extras = []
+        if self.dtype not in (_default_dtype, np.int64, np.bool_):
+            extras.append(f"dtype={self.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return f"tensor({', '.join([body, *extras])})"
+
+    # ---- NumPy interoperation -----------------------------------------------------------------
+    # np.exp(t), arr * t and the NumPy functions listed in _NUMPY_FUNCTIONS run our ops and keep
+    # the graph; any other NumPy function raises TypeError instead of silently dropping it.
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype, copy=False)
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        op = _NUMPY_UFUNCS.get(ufunc) if method == "__call__" and not kwargs else None
+        if op is None:
+            raise TypeError(
+                f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method} does not "
+                "take Tensors here; use the Tensor method, or .detach().numpy() for a plain array"
+            )
+        return op(*inputs)
+
+    def __array_function__(self, func: Callable, types: Any, args: Any, kwargs: Any) -> Any:
+        op = _NUMPY_FUNCTIONS.get(func)
+        if op is None:
+            raise TypeError(
+                f"numpy.{func.__name__} does not take Tensors; use the autograd_mini function, "
+                "or .detach().numpy() for a plain array"
+            )
+        return op(*args, **kwargs)
+
+    # ---- arithmetic: the operands are tensors, arrays or numbers ------------------------------
+
+    def __add__(self, other: Any) -> Tensor:
+        return Add.apply(self, other) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __radd__(self, other: Any) -> Tensor:
+        return Add.apply(other, self) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __sub__(self, other: Any) -> Tensor:
+        return Sub.apply(self, other) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return Sub.apply(other, self) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __mul__(self, other: Any) -> Tensor:
+        return Mul.apply(self, other) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return Mul.apply(other, self) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return Div.apply(self, other) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return Div.apply(other, self) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __pow__(self, other: Any) -> Tensor:
+        return Pow.apply(self, other) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return Pow.apply(other, self) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return Matmul.apply(self, other) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return Matmul.apply(other, self) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __neg__(self) -> Tensor:
+        return Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return Abs.apply(self)
+
+    # Comparisons give boolean tensors, outside the graph.
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _compare(np.equal, self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _compare(np.not_equal, self, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _compare(np.less, self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return _compare(np.less_equal, self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _compare(np.greater, self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _compare(np.greater_equal, self, other)
+
+    # ---- elementwise functions ----------------------------------------------------------------
+
+    def exp(self) -> Tensor:
+        return Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        return Abs.apply(self)
+
+    def sin(self) -> Tensor:
+        return Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        return Cos.apply(self)
+
+    def tanh(self) -> Tensor:
+        return Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        """1 / (1 + e^-x), computed without overflow for any x."""
+        return Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        return Relu.apply(self)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        return LeakyRelu.apply(self, negative_slope=negative_slope)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (PyTorch's names)
+        """Limit to [min, max]; either bound may be None. NumPy's name: clip."""
+        if min is None and max is None:
+            raise ValueError("clamp: give at least one of min and max")
+        return Clip.apply(self, low=_raw(min), high=_raw(max))
+
+    clip = clamp
+
+    def maximum(self, other: Any) -> Tensor:
+        return Maximum.apply(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return Minimum.apply(self, other)
+
+    def pow(self, exponent: Any) -> Tensor:
+        return Pow.apply(self, exponent)
+
+    def matmul(self, other: Any) -> Tensor:
+        return Matmul.apply(self, other)
+
+    def to(self, dtype: Any) -> Tensor:
+        """The same values in another dtype (a no-op when it already has it)."""
+        dtype = np.dtype(dtype)
+        return self if dtype == self.dtype else Cast.apply(self, dtype=dtype)
+
+    astype = to
+
+    def float(self) -> Tensor:
+        return self.to(np.float32)
+
+    def double(self) -> Tensor:
+        return self.to(np.float64)
+
+    def long(self) -> Tensor:
+        return self.to(np.int64)
+
+    # ---- reductions: PyTorch's dim/keepdim or NumPy's axis/keepdims ---------------------------
+
+    def sum(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+        return Sum.apply(self, **_reduction_args(dim, keepdim, numpy_names))
+
+    def mean(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+        return Mean.apply(self, **_reduction_args(dim, keepdim, numpy_names))
+
+    def max(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+        """The largest values along dim (values only, as NumPy's max and PyTorch's amax)."""
+        return Max.apply(self, **_reduction_args(dim, keepdim, numpy_names))
+
+    def min(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+        """The smallest values along dim (values only, as NumPy's min and PyTorch's amin)."""
+        return Min.apply(self, **_reduction_args(dim, keepdim, numpy_names))
+
+    amax, amin = max, min
+
+    def var(
+        self, dim: Any = None, keepdim: bool = False, *, correction: int = 1, **numpy_names: Any
+    ) -> Tensor:
+        """Variance, dividing by N - correction: 1 by default as in PyTorch (NumPy's ddof is 0)."""
+        correction = numpy_names.pop("ddof", correction)
+        return Var.apply(self, correction=correction, **_reduction_args(dim, keepdim, numpy_names))
+
+    def std(self, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Tensor:
+        """Standard deviation: the square root of var (same arguments)."""
+        return self.var(dim, keepdim, **kwargs).sqrt()
+
+    def logsumexp(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+        """log(sum(exp(x))) along dim, without overflow."""
+        return LogSumExp.apply(self, **_reduction_args(dim, keepdim, numpy_names))
+
+    def softmax(self, dim: int = -1) -> Tensor:
+        """exp(x) / sum(exp(x)) along dim, without overflow."""
+        return Softmax.apply(self, axis=dim)
+
+    def log_softmax(self, dim: int = -1) -> Tensor:
+        """log(softmax(x)) along dim, computed directly so it stays finite."""
+        return LogSoftmax.apply(self, axis=dim)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Indices of the largest values (no gradient)."""
+        return Tensor._make(np.asarray(self.data.argmax(axis=dim, keepdims=keepdim)), None, False)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Indices of the smallest values (no gradient)."""
+        return Tensor._make(np.asarray(self.data.argmin(axis=dim, keepdims=keepdim)), None, False)
+
+    # ---- shape ----------------------------------------------------------------------------------
+
+    def reshape(self, *shape: Any) -> Tensor:
+        """The same elements in a new shape; one dim may be -1. reshape(2, 3) or reshape((2, 3))."""
+        shape = _shape_args(shape)
+        return self if shape == self.shape else Reshape.apply(self, shape=shape)
+
+    view = reshape
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge dims start_dim..end_dim into one."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = (d % self.ndim for d in (start_dim, end_dim))
+        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1 :])
+
+    def permute(self, *dims: Any) -> Tensor:
+        """Reorder all dims: result dim i is dim dims[i] of self."""
+        dims = _shape_args(dims)
+        if sorted(d % max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
+            raise ValueError(f"permute: {dims} is not a reordering of the dims of shape {self.shape}")
+        return Permute.apply(self, dims=dims)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """Swap two dims (PyTorch's meaning; NumPy's transpose(axes) is permute here)."""
+        dims = list(range(self.ndim))
+        dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+        return Permute.apply(self, dims=tuple(dims))
+
+    swapaxes = transpose
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        """Drop size-1 dims: all of them, or those named by dim (an int or a tuple)."""
+        dims = range(self.ndim) if dim is None else _normalize_dims(dim, self.ndim, "squeeze")
+        return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1)))
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """Insert a size-1 dim at position dim (negative counts from the end of the result)."""
+        (dim,) = _normalize_dims(dim, self.ndim + 1, "unsqueeze")
+        return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
+
+    def broadcast_to(self, *shape: Any) -> Tensor:
+        """A view repeated along size-1 (or new leading) dims to `shape`."""
+        shape = _shape_args(shape)
+        return self if shape == self.shape else BroadcastTo.apply(self, shape=shape)
+
+    expand = broadcast_to
+
+    def __getitem__(self, index: Any) -> Tensor:
+        """NumPy indexing: ints, slices, None, ..., boolean masks and integer arrays."""
+        return GetItem.apply(self, index=_index(index))
+
+
+class RemovableHandle:
+    """Returned by register_hook: call remove() to take the hook off again."""
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+_OPERANDS = (Tensor, np.ndarray, np.generic, int, float)
+
+
+def _raw(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _compare(ufunc: np.ufunc, a: Any, b: Any) -> Tensor:
+    if not isinstance(b, _OPERANDS):
+        return NotImplemented
+    return Tensor._make(np.asarray(ufunc(_raw(a), _raw(b))), None, False)
+
+
+def _axis(dim: Any, axis: Any) -> Any:
+    """One axis argument from PyTorch's `dim` or NumPy's `axis`; lists become tuples."""
+    if dim is not None and axis is not None:
+        raise TypeError("give dim or axis, not both")
+    axis = dim if axis is None else axis
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def _reduction_args(dim: Any, keepdim: bool, numpy_names: dict[str, Any]) -> dict[str, Any]:
+    """axis and keepdims for a reduction, from PyTorch's dim/keepdim or NumPy's axis/keepdims."""
+    axis = numpy_names.pop("axis", None)
+    keepdims = numpy_names.pop("keepdims", keepdim)
+    if numpy_names:
+        raise TypeError(
+            f"unexpected arguments {sorted(numpy_names)}; reductions take dim/axis and keepdim/keepdims"
+        )
+    return {"axis": _axis(dim, axis), "keepdims": bool(keepdims)}
+
+
+def _shape_args(shape: tuple) -> tuple[int, ...]:
+    """reshape(2, 3) and reshape((2, 3)) both mean the shape (2, 3)."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(n) for n in shape)
+
+
+def _normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    for d in dims:
+        if not -ndim <= d < ndim:
+            raise IndexError(f"{op}: dim {d} is out of range for {ndim} dims")
+    return tuple(d % ndim for d in dims)
+
+
+def _index(index: Any) -> Any:
+    """NumPy's form of a user's index: tensors and lists become arrays."""
+    if isinstance(index, tuple):
+        return tuple(_index(part) for part in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+# ---- functions of several tensors ---------------------------------------------------------------
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Elementwise `a` where condition holds, else `b` (all three broadcast together)."""
+    return Where.apply(_raw(condition) if isinstance(condition, Tensor) else np.asarray(condition), a, b)
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """Join tensors along an existing dim. NumPy's name: concatenate."""
+    if not tensors:
+        raise ValueError("cat: needs at least one tensor")
+    return Concatenate.apply(*tensors, axis=_axis(dim if axis is None else None, axis))
+
+
+concatenate = cat
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """Join same-shaped tensors along a new dim."""
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
+    return Stack.apply(*tensors, axis=_axis(dim if axis is None else None, axis))
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise larger of a and b; at ties each gets half the gradient."""
+    return Maximum.apply(a, b)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise smaller of a and b; at ties each gets half the gradient."""
+    return Minimum.apply(a, b)
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """a @ b with NumPy's rules: 1-D operands, and batch dims that broadcast."""
+    return Matmul.apply(a, b)
+
+
+# The ops are Functions, and Function builds Tensors: so they load once Tensor exists.
+from autograd_mini import engine  # noqa: E402
+from autograd_mini.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
+from autograd_mini.ops.index import GetItem  # noqa: E402
+from autograd_mini.ops.linalg import Matmul  # noqa: E402
+from autograd_mini.ops.reduce import LogSoftmax, LogSumExp, Max, Mean, Min, Softmax, Sum, Var  # noqa: E402
+from autograd_mini.ops.shape import BroadcastTo, Concatenate, Permute, Reshape, Stack  # noqa: E402
+from autograd_mini.ops.unary import (  # noqa: E402
+    Abs,
+    Cast,
+    Clip,
+    Cos,
+    Exp,
+    LeakyRelu,
+    Log,
+    Maximum,
+    Minimum,
+    Relu,
+    Sigmoid,
+    Sin,
+    Sqrt,
+    Tanh,
+    Where,
+)
+
+
+def _elementwise(ufunc: np.ufunc) -> Callable[..., Tensor]:
+    """A NumPy ufunc that is not differentiable, applied to raw data: the result has no graph."""
+    return lambda *args: Tensor._make(np.asarray(ufunc(*map(_raw, args))), None, False)
+
+
+_NUMPY_UFUNCS: dict[np.ufunc, Callable[..., Tensor]] = {
+    np.add: Add.apply,
+    np.subtract: Sub.apply,
+    np.multiply: Mul.apply,
+    np.true_divide: Div.apply,
+    np.power: Pow.apply,
+    np.negative: Neg.apply,
+    np.positive: lambda x: x,
+    np.matmul: Matmul.apply,
+    np.exp: Exp.apply,
+    np.log: Log.apply,
+    np.sqrt: Sqrt.apply,
+    np.absolute: Abs.apply,
+    np.sin: Sin.apply,
+    np.cos: Cos.apply,
+    np.tanh: Tanh.apply,
+    np.maximum: Maximum.apply,
+    np.minimum: Minimum.apply,
+    **{
+        u: _elementwise(u)
+        for u in (
+            np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
+            np.sign, np.isnan, np.isinf, np.isfinite,
+            np.logical_and, np.logical_or, np.logical_not,
+        )
+    },
+}
+
+_NUMPY_FUNCTIONS: dict[Callable, Callable[..., Any]] = {
+    np.sum: Tensor.sum,
+    np.mean: Tensor.mean,
+    np.max: Tensor.max,
+    np.min: Tensor.min,
+    np.var: lambda a, axis=None, keepdims=False, ddof=0: a.var(axis=axis, keepdims=keepdims, ddof=ddof),
+    np.reshape: lambda a, shape: a.reshape(shape),
+    np.transpose: lambda a, axes=None: a.T if axes is None else a.permute(axes),
+    np.swapaxes: Tensor.transpose,
+    np.broadcast_to: lambda a, shape: a.broadcast_to(shape),
+    np.expand_dims: lambda a, axis: a.unsqueeze(axis),
+    np.squeeze: lambda a, axis=None: a.squeeze(axis),
+    np.where: where,
+    np.concatenate: lambda arrays, axis=0: cat(arrays, axis=axis),
+    np.stack: lambda arrays, axis=0: stack(arrays, axis=axis),
+    np.clip: lambda a, a_min=None, a_max=None: a.clamp(a_min, a_max),
+    np.shape: lambda a: a.shape,
+    np.ndim: lambda a: a.ndim,
+}
