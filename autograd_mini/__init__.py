@@ -16,6 +16,7 @@ from autograd_mini.engine import grad
 from autograd_mini.function import Function
 from autograd_mini.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from autograd_mini.random import manual_seed
+from autograd_mini.serialization import CheckpointError, load, save
 from autograd_mini.tensor import (
     Tensor,
     cat,
@@ -41,14 +42,18 @@ logsumexp, softmax, log_softmax = Tensor.logsumexp, Tensor.softmax, Tensor.log_s
 reshape, flatten, permute, transpose = Tensor.reshape, Tensor.flatten, Tensor.permute, Tensor.transpose
 squeeze, unsqueeze, broadcast_to = Tensor.squeeze, Tensor.unsqueeze, Tensor.broadcast_to
 
+# The layers, losses and optimizers load last: they are built on everything above.
+from autograd_mini import nn, optim  # noqa: E402
+
 __version__ = "0.1.0"
 
 __all__ = [
-    "Function", "Tensor", "abs", "arange", "broadcast_to", "cat", "clamp", "clip", "concatenate",
-    "cos", "enable_grad", "exp", "flatten", "from_numpy", "full", "get_default_dtype", "grad",
-    "is_grad_enabled", "leaky_relu", "log", "log_softmax", "logsumexp", "manual_seed", "matmul",
-    "max", "maximum", "mean", "min", "minimum", "no_grad", "ones", "ones_like", "permute", "rand",
-    "randn", "relu", "reshape", "set_default_dtype", "set_grad_enabled", "sigmoid", "sin",
-    "softmax", "sqrt", "squeeze", "stack", "std", "sum", "tanh", "tensor", "transpose",
-    "unsqueeze", "var", "where", "zeros", "zeros_like",
+    "CheckpointError", "Function", "Tensor", "abs", "arange", "broadcast_to", "cat", "clamp",
+    "clip", "concatenate", "cos", "enable_grad", "exp", "flatten", "from_numpy", "full",
+    "get_default_dtype", "grad", "is_grad_enabled", "leaky_relu", "load", "log", "log_softmax",
+    "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "nn",
+    "no_grad", "ones", "ones_like", "optim", "permute", "rand", "randn", "relu", "reshape", "save",
+    "set_default_dtype", "set_grad_enabled", "sigmoid", "sin", "softmax", "sqrt", "squeeze",
+    "stack", "std", "sum", "tanh", "tensor", "transpose", "unsqueeze", "var", "where", "zeros",
+    "zeros_like",
 ]

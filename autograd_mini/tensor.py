@@ -375,7 +375,11 @@ class Tensor:
     def to(self, dtype: Any) -> Tensor:
         """The same values in another dtype (a no-op when it already has it)."""
         dtype = np.dtype(dtype)
-        return self if dtype == self.dtype else Cast.apply(self, dtype=dtype)
+        if dtype == self.dtype:
+            return self
+        if dtype.kind != "f":  # integer and boolean tensors carry no gradient
+            return Tensor._make(self.data.astype(dtype), None, False)
+        return Cast.apply(self, dtype=dtype)
 
     astype = to
 
@@ -463,6 +467,7 @@ class Tensor:
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         """Swap two dims (PyTorch's meaning; NumPy's transpose(axes) is permute here)."""
         dims = list(range(self.ndim))
+        dim0, dim1 = _normalize_dims((dim0, dim1), self.ndim, "transpose")
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
         return Permute.apply(self, dims=tuple(dims))
 

@@ -10,7 +10,9 @@ from hypothesis import HealthCheck, settings
 import autograd_mini as am
 
 _quiet = [HealthCheck.too_slow, HealthCheck.data_too_large]
-settings.register_profile("ci", max_examples=25, derandomize=True, deadline=None, suppress_health_check=_quiet)
+settings.register_profile(
+    "ci", max_examples=25, derandomize=True, deadline=None, suppress_health_check=_quiet
+)
 settings.register_profile("dev", max_examples=100, deadline=None, suppress_health_check=_quiet)
 settings.register_profile("deep", max_examples=2000, deadline=None, suppress_health_check=_quiet)
 settings.load_profile("ci")

@@ -15,7 +15,7 @@ def may_repeat(index) -> bool:
 
 def scatter(values, index, shape: tuple[int, ...], repeats: bool):
     """An array of `shape` holding zeros except `values` added at `index`."""
-    if not isinstance(values, np.ndarray):
+    if not isinstance(values, (np.ndarray, np.generic)):  # a Tensor: record it (NumPy gives 0-d as scalars)
         return Scatter.apply(values, index=index, shape=shape, repeats=repeats)
     out = np.zeros(shape, dtype=values.dtype)
     if repeats:

@@ -59,7 +59,7 @@ class Mean(Function):
 class Max(Function):
     """Largest element along axes; tied maxima share the gradient evenly, as in PyTorch."""
 
-    reduce = np.max
+    reduce = staticmethod(np.max)  # a plain function would be bound to ctx as a method
 
     @staticmethod
     def forward(ctx, x, *, axis, keepdims):
@@ -77,7 +77,7 @@ class Max(Function):
 class Min(Max):
     """Smallest element along axes; tied minima share the gradient evenly, as in PyTorch."""
 
-    reduce = np.min
+    reduce = staticmethod(np.min)
 
 
 class Var(Function):
@@ -105,9 +105,11 @@ class LogSumExp(Function):
         shift = np.max(x, axis=axis, keepdims=True)
         shift = np.where(np.isfinite(shift), shift, 0)  # all -inf (or an inf): no shift
         out = np.log(np.exp(x - shift).sum(axis=axis, keepdims=True)) + shift
-        ctx.save_for_backward(x, out)
         ctx.kept = out.shape
-        return out if keepdims else out.reshape(reduced_shape(out.shape, axis))
+        if not keepdims:
+            out = out.reshape(reduced_shape(out.shape, axis))
+        ctx.save_for_backward(x, out)  # the result itself, so create_graph differentiates it
+        return out
 
     @staticmethod
     def backward(ctx, grad):

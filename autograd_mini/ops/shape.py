@@ -26,7 +26,7 @@ class Permute(Function):
 
     @staticmethod
     def forward(ctx, x, *, dims):
-        ctx.inverse = tuple(np.argsort(dims))
+        ctx.inverse = tuple(np.argsort([d % x.ndim for d in dims]))  # dims may count from the end
         return np.transpose(x, dims)
 
     @staticmethod
@@ -47,6 +47,8 @@ class BroadcastTo(Function):
 class Concatenate(Function):
     """Join tensors along an existing axis; each input gets its slice of the gradient back."""
 
+    shape_failure = "cannot be joined"
+
     @staticmethod
     def forward(ctx, *arrays, axis):
         ctx.axis = axis % arrays[0].ndim if arrays[0].ndim else axis
@@ -62,6 +64,8 @@ class Concatenate(Function):
 
 class Stack(Function):
     """Join tensors along a new axis; each input gets its layer of the gradient back."""
+
+    shape_failure = "cannot be joined"
 
     @staticmethod
     def forward(ctx, *arrays, axis):

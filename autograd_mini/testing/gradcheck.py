@@ -37,7 +37,8 @@ def gradcheck(
     are checked and must be float64: float32's 7 digits drown a difference quotient in rounding.
     """
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    checked = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    positions = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    checked = [inputs[i] for i in positions]
     if not checked:
         raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
     for x in checked:
@@ -57,7 +58,7 @@ def gradcheck(
     if fast_mode:
         rows = _compare_directional(projected, inputs, checked, analytic, rng, eps)
     else:
-        rows = _compare_elementwise(projected, inputs, checked, analytic, eps)
+        rows = _compare_elementwise(projected, inputs, positions, analytic, eps)
     failures = [r for r in rows if abs(r[2] - r[3]) > atol + rtol * abs(r[3])]
     if failures:
         raise GradcheckError(_report(failures, len(rows), atol, rtol))
@@ -102,7 +103,9 @@ def _outputs(fn: Callable[..., Any], args: Sequence[Any]) -> list[Tensor]:
     return outputs
 
 
-def _analytic(outputs: list[Tensor], projections: list[np.ndarray], checked: list[Tensor]) -> list[np.ndarray]:
+def _analytic(
+    outputs: list[Tensor], projections: list[np.ndarray], checked: list[Tensor]
+) -> list[np.ndarray]:
     """vᵀJ for each checked input, by one backward pass; zeros where an input is unused."""
     live = [(o, v) for o, v in zip(outputs, projections) if o.requires_grad]
     if not live:
@@ -114,13 +117,14 @@ def _analytic(outputs: list[Tensor], projections: list[np.ndarray], checked: lis
 def _compare_elementwise(
     projected: Callable[..., float],
     inputs: tuple,
-    checked: list[Tensor],
+    positions: list[int],
     analytic: list[np.ndarray],
     eps: float,
 ) -> list[tuple]:
-    """(input, index, analytic, numeric) for every element of every checked input."""
+    """(input position, index, analytic, numeric) for every element of every checked input."""
     rows = []
-    for k, x in enumerate(checked):
+    for k, position in enumerate(positions):
+        x = inputs[position]
         original = x.data
         x.data = original.copy()  # perturb a copy; the caller's array is never touched
         try:
@@ -131,7 +135,7 @@ def _compare_elementwise(
                 x.data[index] = value - eps
                 minus = projected(*inputs)
                 x.data[index] = value
-                rows.append((k, index, float(analytic[k][index]), (plus - minus) / (2 * eps)))
+                rows.append((position, index, float(analytic[k][index]), (plus - minus) / (2 * eps)))
         finally:
             x.data = original
     return rows

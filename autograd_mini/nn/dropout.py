@@ -1,0 +1,26 @@
+"""Dropout: zero random elements while training, as a regulariser."""
+
+from __future__ import annotations
+
+from autograd_mini.nn import functional as F
+from autograd_mini.nn.module import Module
+from autograd_mini.tensor import Tensor
+
+
+class Dropout(Module):
+    """In training mode, zero each element with probability p and scale the rest by 1 / (1 - p);
+    in eval mode, return the input unchanged. Masks come from the seeded generator.
+
+    `inplace` is accepted so that PyTorch code runs unchanged; the result is computed out of place.
+    """
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        F.check_dropout_probability(p)
+        self.p, self.inplace = p, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout(input, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"

@@ -1,0 +1,131 @@
+"""Time autograd_mini against hand-written NumPy doing the same math (and PyTorch, if installed).
+
+    python benchmarks/run.py            # the full table (a few minutes)
+    python benchmarks/run.py --quick    # fewer epochs and repeats (well under a minute)
+
+Every workload starts both sides from the same seeded weights and checks that they reach the same
+loss, so the ratio compares equal work. Both sides use the same number of BLAS threads (--threads,
+default 1), set before NumPy loads. Results are printed, never asserted: timings are not tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="autograd_mini vs hand-written NumPy")
+    parser.add_argument("--quick", action="store_true", help="smaller workloads, fewer repeats")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS threads for every contender")
+    parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
+    parser.add_argument("--only", nargs="*", help="run only these workloads")
+    return parser.parse_args()
+
+
+ARGS = _parse() if __name__ == "__main__" else None
+if ARGS is not None:  # thread counts must be fixed before NumPy (and its BLAS) loads
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(ARGS.threads)
+
+import functools  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(__file__))
+
+import workloads  # noqa: E402
+
+import autograd_mini as am  # noqa: E402
+
+
+def _torch():
+    if ARGS.no_torch:
+        return None
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(ARGS.threads)
+    return torch
+
+
+def timed(fn: Callable[[], float], repeats: int) -> tuple[list[float], float]:
+    """Seconds of each of `repeats` runs (after one warm-up run), and the last run's loss."""
+    loss = fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        loss = fn()
+        times.append(time.perf_counter() - start)
+    return times, loss
+
+
+def peak_memory(fn: Callable[[], float]) -> int:
+    """Peak bytes allocated through NumPy and Python while fn runs once."""
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def _fmt(seconds: float) -> str:
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def _blas() -> str:
+    try:
+        info = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{info.get('name', '?')} {info.get('version', '')}".strip()
+    except Exception:  # the layout of show_config varies between NumPy builds
+        return "unknown"
+
+
+def main() -> None:
+    torch = _torch()
+    quick = ARGS.quick
+    print(f"NumPy {np.__version__} ({_blas()}), {ARGS.threads} BLAS thread(s), autograd_mini {am.__version__}"
+          + (f", PyTorch {torch.__version__}" if torch else ", PyTorch not installed"))
+    print("Each cell: median time per unit (min–max over repeats); ratio = contender / NumPy.\n")
+    header = f"{'workload':<38}{'unit':<14}{'NumPy':>12}{'autograd_mini':>30}{'ratio':>8}"
+    if torch:
+        header += f"{'PyTorch':>12}{'ratio':>8}"
+    print(header + "  same loss")
+    for bench in workloads.all_workloads(quick):
+        if ARGS.only and bench.name not in ARGS.only:
+            continue
+        reference_times, reference_loss = timed(bench.numpy, bench.repeats)
+        times, loss = timed(bench.ours, bench.repeats)
+        per = bench.units
+        ref = statistics.median(reference_times) / per
+        ours = statistics.median(times) / per
+        spread = f"{_fmt(min(times) / per)}–{_fmt(max(times) / per)}"
+        cell = f"{_fmt(ours)} ({spread})"
+        row = f"{bench.name:<38}{bench.unit:<14}{_fmt(ref):>12}{cell:>30}{ours / ref:>7.2f}×"
+        if torch and bench.torch:
+            torch_times, _ = timed(functools.partial(bench.torch, torch), bench.repeats)
+            t = statistics.median(torch_times) / per
+            row += f"{_fmt(t):>12}{t / ref:>7.2f}×"
+        elif torch:
+            row += f"{'—':>12}{'':>8}"
+        same = np.isclose(loss, reference_loss, rtol=bench.rtol, atol=1e-12)
+        print(f"{row}  {'yes' if same else f'NO ({loss:.6g} vs {reference_loss:.6g})'}")
+        if bench.measure_memory:
+            ours_peak, ref_peak = peak_memory(bench.ours_step), peak_memory(bench.numpy_step)
+            print(f"{'  peak memory of one step':<52}{ref_peak / 2**20:>10.1f} MiB"
+                  f"{ours_peak / 2**20:>18.1f} MiB{ours_peak / ref_peak:>12.2f}×")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,517 @@
+"""Every op, from one table: forward against NumPy, gradients and second derivatives by gradcheck.
+
+Each row names an op, runs it on Tensors, states the same computation in NumPy, says what its
+inputs look like (a strategy of input shapes and options) and where their values may lie (away
+from kinks and poles, so finite differences are meaningful). Shapes come from the public
+strategies in `autograd_mini.testing`, so they include 0-d tensors, size-1 and broadcast dims.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import hypothesis.extra.numpy as npst
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from numpy.lib.array_utils import normalize_axis_tuple
+
+import autograd_mini as am
+from autograd_mini.testing import gradcheck, gradgradcheck
+from autograd_mini.testing import strategies as ams
+
+# ---- where input values may lie -------------------------------------------------------------
+
+ANY = ams.floats_in(-2, 2)
+POSITIVE = ams.floats_in(0, 3, exclude=[0], margin=0.2)  # log, sqrt, a base with a real power
+NONZERO = ams.floats_in(-2, 2, exclude=[0], margin=0.2)  # abs, relu, 1/x: off the kink or pole
+OFF_CLAMP_BOUNDS = ams.floats_in(-2, 2, exclude=[-0.5, 0.5], margin=0.05)
+# Max, min, maximum and minimum have kinks at ties: draw from grids 1/8 apart, and give the
+# second operand of maximum/minimum a grid shifted by 1/16, so no two compared values are close.
+GRID = st.integers(-16, 16).map(lambda k: k / 8)
+SHIFTED_GRID = GRID.map(lambda v: v + 1 / 16)
+
+
+# ---- input kinds: strategies of (shapes of the tensor inputs, options for the op) -------------
+
+
+UNARY = ams.shapes().map(lambda s: ((s,), {}))
+BINARY = ams.broadcastable_shapes(2).map(lambda b: (b.input_shapes, {}))
+MATMUL = ams.matmul_shapes().map(lambda b: (b.input_shapes, {}))
+
+
+def reduced_count(shape: tuple[int, ...], axis: Any) -> int:
+    """How many elements each result of a reduction over `axis` summarises."""
+    axes = range(len(shape)) if axis is None else normalize_axis_tuple(axis, len(shape))
+    return math.prod(shape[a] for a in axes)
+
+
+@st.composite
+def reduction(draw: st.DrawFn, min_count: int = 0) -> tuple:
+    """A shape with an axis (None, int or tuple) and keepdims; each result summarises min_count+."""
+    shape = draw(ams.shapes().filter(lambda s: math.prod(s) >= min_count))
+    axis = draw(ams.axes(shape).filter(lambda a: reduced_count(shape, a) >= min_count))
+    return (shape,), {"axis": axis, "keepdims": draw(st.booleans())}
+
+
+@st.composite
+def one_axis(draw: st.DrawFn) -> tuple:
+    shape = draw(ams.shapes(min_dims=1))
+    return (shape,), {"dim": draw(st.integers(-len(shape), len(shape) - 1))}
+
+
+@st.composite
+def where_inputs(draw: st.DrawFn) -> tuple:
+    cond_shape, a_shape, b_shape = draw(ams.broadcastable_shapes(3)).input_shapes
+    return (a_shape, b_shape), {"condition": draw(npst.arrays(np.bool_, cond_shape))}
+
+
+def _maybe_negative(draw: st.DrawFn, dims: list[int], ndim: int) -> tuple[int, ...]:
+    """The same dims, some written counting from the end (-1 for the last)."""
+    return tuple(d - ndim if draw(st.booleans()) else d for d in dims)
+
+
+@st.composite
+def reshape_inputs(draw: st.DrawFn) -> tuple:
+    """A shape and another with the same number of elements: its sides reordered, with size-1
+    dims added, neighbours merged, and maybe one side left for reshape to infer (-1)."""
+    shape = draw(ams.shapes())
+    sides = draw(st.permutations(list(shape) + [1] * draw(st.integers(0, 2))))
+    new: list[int] = []
+    for n in sides:
+        if new and draw(st.booleans()):
+            new[-1] *= n
+        else:
+            new.append(n)
+    if new and draw(st.booleans()):
+        new[draw(st.integers(0, len(new) - 1))] = -1
+    return (shape,), {"shape": tuple(new)}
+
+
+@st.composite
+def flatten_inputs(draw: st.DrawFn) -> tuple:
+    shape = draw(ams.shapes())
+    ndim = len(shape)
+    if ndim == 0:
+        return (shape,), {"start_dim": 0, "end_dim": -1}
+    start, end = sorted(draw(st.lists(st.integers(0, ndim - 1), min_size=2, max_size=2)))
+    start_dim, end_dim = _maybe_negative(draw, [start, end], ndim)
+    return (shape,), {"start_dim": start_dim, "end_dim": end_dim}
+
+
+@st.composite
+def permute_inputs(draw: st.DrawFn) -> tuple:
+    shape = draw(ams.shapes())
+    dims = draw(st.permutations(range(len(shape))))
+    return (shape,), {"dims": _maybe_negative(draw, dims, len(shape))}
+
+
+@st.composite
+def transpose_inputs(draw: st.DrawFn) -> tuple:
+    shape = draw(ams.shapes(min_dims=1))
+    dim = st.integers(-len(shape), len(shape) - 1)
+    return (shape,), {"dim0": draw(dim), "dim1": draw(dim)}
+
+
+@st.composite
+def squeeze_inputs(draw: st.DrawFn) -> tuple:
+    shape = draw(ams.shapes())
+    return (shape,), {"dim": draw(ams.axes(shape))}
+
+
+@st.composite
+def unsqueeze_inputs(draw: st.DrawFn) -> tuple:
+    shape = draw(ams.shapes(max_dims=3))
+    return (shape,), {"dim": draw(st.integers(-len(shape) - 1, len(shape)))}
+
+
+BROADCAST_TO = ams.broadcastable_shapes(2).map(lambda b: ((b.input_shapes[0],), {"shape": b.result_shape}))
+
+
+@st.composite
+def index_inputs(draw: st.DrawFn, indices: Callable[[tuple[int, ...]], st.SearchStrategy]) -> tuple:
+    shape = draw(ams.shapes())
+    return (shape,), {"index": draw(indices(shape))}
+
+
+@st.composite
+def cat_inputs(draw: st.DrawFn) -> tuple:
+    """1 to 3 shapes equal except along `dim`."""
+    shape = draw(ams.shapes(min_dims=1, max_size=8))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    d = dim % len(shape)
+    sides = draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))
+    return tuple(shape[:d] + (n,) + shape[d + 1 :] for n in sides), {"dim": dim}
+
+
+@st.composite
+def stack_inputs(draw: st.DrawFn) -> tuple:
+    shape = draw(ams.shapes(max_size=8))
+    count = draw(st.integers(1, 3))
+    return (shape,) * count, {"dim": draw(st.integers(-len(shape) - 1, len(shape)))}
+
+
+# ---- NumPy formulas for the references --------------------------------------------------------
+
+
+def np_var(x, axis, keepdims, correction=1):
+    centred = x - x.mean(axis=axis, keepdims=True)
+    return (centred**2).sum(axis=axis, keepdims=keepdims) / (reduced_count(x.shape, axis) - correction)
+
+
+def np_softmax(x, dim):
+    e = np.exp(x)
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+def np_flatten(x, start_dim, end_dim):
+    if x.ndim == 0:
+        return x.reshape(1)
+    start, end = start_dim % x.ndim, end_dim % x.ndim
+    return x.reshape(x.shape[:start] + (math.prod(x.shape[start : end + 1]),) + x.shape[end + 1 :])
+
+
+def np_squeeze(x, dim):
+    dims = range(x.ndim) if dim is None else normalize_axis_tuple(dim, x.ndim)
+    return x.reshape(tuple(n for i, n in enumerate(x.shape) if not (i in dims and n == 1)))
+
+
+# ---- the table --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Op:
+    """One row: `fn(*tensors, **options)` must equal `ref(*arrays, **options)`."""
+
+    name: str
+    fn: Callable[..., am.Tensor]
+    ref: Callable[..., Any]
+    inputs: st.SearchStrategy = UNARY  # (input shapes, options)
+    domain: st.SearchStrategy | tuple = ANY  # values: one strategy, or one per input
+    unique: bool = False  # all values in a tensor distinct (max and min need no ties)
+    piecewise_linear: bool = False  # zero second derivative: checked inside a square instead
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+REDUCE = reduction()
+SPREAD = reduction(min_count=2)  # var with correction=1 needs two elements per result
+
+OPS = [
+    # arithmetic, tensor with tensor (broadcasting) and with Python numbers on either side
+    Op("add", lambda a, b: a + b, np.add, BINARY, piecewise_linear=True),
+    Op("sub", lambda a, b: a - b, np.subtract, BINARY, piecewise_linear=True),
+    Op("mul", lambda a, b: a * b, np.multiply, BINARY),
+    Op("div", lambda a, b: a / b, np.divide, BINARY, (ANY, NONZERO)),
+    Op("pow", lambda a, b: a**b, np.power, BINARY, (POSITIVE, ANY)),
+    Op("neg", lambda x: -x, np.negative, piecewise_linear=True),
+    Op("add_number", lambda x: x + 1.5, lambda x: x + 1.5, piecewise_linear=True),
+    Op("radd_number", lambda x: 1.5 + x, lambda x: 1.5 + x, piecewise_linear=True),
+    Op("sub_number", lambda x: x - 1.5, lambda x: x - 1.5, piecewise_linear=True),
+    Op("rsub_number", lambda x: 1.5 - x, lambda x: 1.5 - x, piecewise_linear=True),
+    Op("mul_number", lambda x: x * -1.5, lambda x: x * -1.5, piecewise_linear=True),
+    Op("rmul_number", lambda x: 3 * x, lambda x: 3 * x, piecewise_linear=True),
+    Op("div_number", lambda x: x / 4.0, lambda x: x / 4.0, piecewise_linear=True),
+    Op("rdiv_number", lambda x: 1.5 / x, lambda x: 1.5 / x, domain=NONZERO),
+    Op("pow_int", lambda x: x**3, lambda x: x * x * x),
+    Op("pow_float", lambda x: x**2.5, lambda x: x**2.5, domain=POSITIVE),
+    Op("pow_negative", lambda x: x**-2, lambda x: 1 / (x * x), domain=NONZERO),
+    Op("rpow_number", lambda x: 2.0**x, lambda x: np.exp(x * np.log(2.0))),
+    Op("matmul", lambda a, b: a @ b, np.matmul, MATMUL),
+    # elementwise functions
+    Op("exp", am.exp, np.exp),
+    Op("log", am.log, np.log, domain=POSITIVE),
+    Op("sqrt", am.sqrt, np.sqrt, domain=POSITIVE),
+    Op("abs", am.abs, np.abs, domain=NONZERO, piecewise_linear=True),
+    Op("sin", am.sin, np.sin),
+    Op("cos", am.cos, np.cos),
+    Op("tanh", am.tanh, np.tanh),
+    Op("sigmoid", am.sigmoid, lambda x: 1 / (1 + np.exp(-x))),
+    Op("relu", am.relu, lambda x: np.where(x > 0, x, 0.0), domain=NONZERO, piecewise_linear=True),
+    Op(
+        "leaky_relu",
+        lambda x: x.leaky_relu(0.2),
+        lambda x: np.where(x > 0, x, 0.2 * x),
+        domain=NONZERO,
+        piecewise_linear=True,
+    ),
+    Op(
+        "clamp",
+        lambda x: x.clamp(-0.5, 0.5),
+        lambda x: np.minimum(np.maximum(x, -0.5), 0.5),
+        domain=OFF_CLAMP_BOUNDS,
+        piecewise_linear=True,
+    ),
+    Op(
+        "clamp_min",
+        lambda x: x.clamp(min=-0.5),
+        lambda x: np.maximum(x, -0.5),
+        domain=OFF_CLAMP_BOUNDS,
+        piecewise_linear=True,
+    ),
+    Op(
+        "clip_max",
+        lambda x: x.clip(max=0.5),
+        lambda x: np.minimum(x, 0.5),
+        domain=OFF_CLAMP_BOUNDS,
+        piecewise_linear=True,
+    ),
+    Op("maximum", am.maximum, np.maximum, BINARY, (GRID, SHIFTED_GRID), piecewise_linear=True),
+    Op("minimum", am.minimum, np.minimum, BINARY, (GRID, SHIFTED_GRID), piecewise_linear=True),
+    Op(
+        "where",
+        lambda a, b, condition: am.where(condition, a, b),
+        lambda a, b, condition: np.where(condition, a, b),
+        where_inputs(),
+        piecewise_linear=True,
+    ),
+    # reductions
+    Op(
+        "sum",
+        lambda x, axis, keepdims: x.sum(dim=axis, keepdim=keepdims),
+        np.sum,
+        REDUCE,
+        piecewise_linear=True,
+    ),
+    Op(
+        "mean",
+        lambda x, axis, keepdims: x.mean(dim=axis, keepdim=keepdims),
+        lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims) / reduced_count(x.shape, axis),
+        REDUCE,
+        piecewise_linear=True,
+    ),
+    Op(
+        "max",
+        lambda x, axis, keepdims: x.max(dim=axis, keepdim=keepdims),
+        np.max,
+        REDUCE,
+        GRID,
+        unique=True,
+        piecewise_linear=True,
+    ),
+    Op(
+        "min",
+        lambda x, axis, keepdims: x.min(axis=axis, keepdims=keepdims),
+        np.min,
+        REDUCE,
+        GRID,
+        unique=True,
+        piecewise_linear=True,
+    ),
+    Op("var", lambda x, axis, keepdims: x.var(dim=axis, keepdim=keepdims), np_var, SPREAD, GRID, unique=True),
+    Op(
+        "var_ddof0",
+        lambda x, axis, keepdims: x.var(axis=axis, keepdims=keepdims, ddof=0),
+        lambda x, axis, keepdims: np_var(x, axis, keepdims, correction=0),
+        REDUCE,
+        GRID,
+        unique=True,
+    ),
+    Op(
+        "std",
+        lambda x, axis, keepdims: x.std(dim=axis, keepdim=keepdims),
+        lambda x, axis, keepdims: np.sqrt(np_var(x, axis, keepdims)),
+        SPREAD,
+        GRID,
+        unique=True,
+    ),
+    Op(
+        "logsumexp",
+        lambda x, axis, keepdims: x.logsumexp(dim=axis, keepdim=keepdims),
+        lambda x, axis, keepdims: np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims)),
+        REDUCE,
+    ),
+    Op("softmax", lambda x, dim: x.softmax(dim), np_softmax, one_axis()),
+    Op(
+        "log_softmax",
+        lambda x, dim: x.log_softmax(dim),
+        lambda x, dim: x - np.log(np.sum(np.exp(x), axis=dim, keepdims=True)),
+        one_axis(),
+    ),
+    # shape
+    Op("reshape", lambda x, shape: x.reshape(shape), np.reshape, reshape_inputs(), piecewise_linear=True),
+    Op(
+        "flatten",
+        lambda x, start_dim, end_dim: x.flatten(start_dim, end_dim),
+        np_flatten,
+        flatten_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "permute",
+        lambda x, dims: x.permute(*dims),
+        lambda x, dims: np.transpose(x, dims),
+        permute_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "transpose",
+        lambda x, dim0, dim1: x.transpose(dim0, dim1),
+        lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1),
+        transpose_inputs(),
+        piecewise_linear=True,
+    ),
+    Op("T", lambda x: x.T, lambda x: x.transpose(), piecewise_linear=True),
+    Op("squeeze", lambda x, dim: x.squeeze(dim), np_squeeze, squeeze_inputs(), piecewise_linear=True),
+    Op(
+        "unsqueeze",
+        lambda x, dim: x.unsqueeze(dim),
+        lambda x, dim: np.expand_dims(x, dim),
+        unsqueeze_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "broadcast_to",
+        lambda x, shape: x.broadcast_to(shape),
+        np.broadcast_to,
+        BROADCAST_TO,
+        piecewise_linear=True,
+    ),
+    Op(
+        "basic_index",
+        lambda x, index: x[index],
+        lambda x, index: x[index],
+        index_inputs(ams.basic_indices),
+        piecewise_linear=True,
+    ),
+    Op(
+        "advanced_index",
+        lambda x, index: x[index],
+        lambda x, index: x[index],
+        index_inputs(ams.advanced_indices),
+        piecewise_linear=True,
+    ),
+    Op(
+        "cat",
+        lambda *xs, dim: am.cat(xs, dim=dim),
+        lambda *xs, dim: np.concatenate(xs, axis=dim),
+        cat_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "stack",
+        lambda *xs, dim: am.stack(xs, dim=dim),
+        lambda *xs, dim: np.stack(xs, axis=dim),
+        stack_inputs(),
+        piecewise_linear=True,
+    ),
+]
+
+
+def draw_case(data: st.DataObject, op: Op) -> tuple[list[am.Tensor], dict]:
+    """Inputs for one op: float64 tensors requiring grad, with values from the op's domain."""
+    shapes, options = data.draw(op.inputs, label="shapes and options")
+    domains = op.domain if isinstance(op.domain, tuple) else (op.domain,) * len(shapes)
+    tensors = [
+        ams.tensors(shape, np.float64, domain, requires_grad=True, unique=op.unique)
+        for shape, domain in zip(shapes, domains)
+    ]
+    return [data.draw(t, label="input") for t in tensors], options
+
+
+def square(t: am.Tensor) -> am.Tensor:
+    return t * t
+
+
+def identity(t: am.Tensor) -> am.Tensor:
+    return t
+
+
+@pytest.mark.parametrize("op", OPS, ids=repr)
+@given(data=st.data())
+def test_op(op, data):
+    """The three checks of each row run on the same drawn inputs (drawing costs more than checking):
+
+    1. the forward result equals NumPy's, in shape, dtype and value, and stays float32 on
+       float32 inputs (Python numbers do not promote it);
+    2. the gradient matches finite differences (gradcheck);
+    3. so does the second derivative (gradgradcheck): of the op itself, or of its square where
+       its own second derivative is zero, so that its recorded backward formula still runs.
+    """
+    xs, options = draw_case(data, op)
+
+    def fn(*args):
+        return op.fn(*args, **options)
+
+    out = fn(*xs)
+    expected = np.asarray(op.ref(*[x.detach().numpy() for x in xs], **options))
+    assert out.shape == expected.shape
+    assert out.dtype == expected.dtype == np.float64
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-15)
+    out32 = fn(*[x.detach().to(np.float32) for x in xs])
+    assert out32.dtype == np.float32
+    np.testing.assert_allclose(out32.data, expected, rtol=1e-5, atol=1e-6)
+
+    assert gradcheck(fn, xs)
+
+    outer = square if op.piecewise_linear else identity
+    assert gradgradcheck(lambda *args: outer(fn(*args)), xs)
+
+
+# ---- what the table cannot say ----------------------------------------------------------------
+
+
+def test_repeated_integer_index_adds_gradients():
+    x = am.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x[[0, 2, 0, 0]].sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 1.0])
+
+
+def test_boolean_mask_gradient_is_the_mask():
+    x = am.tensor([[1.0, -2.0], [-3.0, 4.0]], requires_grad=True)
+    x[x > 0].sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[1.0, 0.0], [0.0, 1.0]])
+
+
+def test_gradients_at_kinks_follow_pytorch():
+    """At a kink any subgradient would do; these are PyTorch's choices."""
+    x = am.tensor([0.0, -0.5, 0.5], requires_grad=True)
+    for fn, expected in [
+        (am.abs, [0.0, -1.0, 1.0]),
+        (am.relu, [0.0, 0.0, 1.0]),
+        (lambda t: t.leaky_relu(0.1), [0.1, 0.1, 1.0]),
+        (lambda t: t.clamp(-0.5, 0.5), [1.0, 1.0, 1.0]),  # the bounds themselves pass the gradient
+    ]:
+        x.grad = None
+        fn(x).sum().backward()
+        np.testing.assert_allclose(x.grad.data, expected)
+
+
+def test_max_ties_share_the_gradient():
+    x = am.tensor([3.0, 1.0, 3.0], requires_grad=True)
+    x.max().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.5, 0.0, 0.5])
+
+
+def test_maximum_tie_splits_the_gradient():
+    a = am.tensor([1.0, 2.0], requires_grad=True)
+    b = am.tensor([1.0, 0.0], requires_grad=True)
+    am.maximum(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [0.5, 1.0])
+    np.testing.assert_array_equal(b.grad.data, [0.5, 0.0])
+
+
+@pytest.mark.parametrize("src, dst", [(np.float32, np.float64), (np.float64, np.float32)])
+def test_to_changes_dtype_and_casts_the_gradient_back(src, dst):
+    x = am.tensor(np.array([1.5, -2.0], dtype=src), requires_grad=True)
+    y = x.to(dst)
+    assert y.dtype == dst
+    np.testing.assert_array_equal(y.data, [1.5, -2.0])
+    y.backward(np.array([2.0, 3.0], dtype=dst))
+    assert x.grad.dtype == src
+    np.testing.assert_array_equal(x.grad.data, [2.0, 3.0])
+
+
+def test_to_same_dtype_is_the_tensor_itself():
+    x = am.tensor([1.0], requires_grad=True)
+    assert x.to(np.float32) is x
+
+
+def test_to_keeps_second_derivatives():
+    x = am.tensor([0.5, -1.5], dtype=np.float64, requires_grad=True)
+    assert gradgradcheck(lambda t: t.to(np.longdouble).sin().to(np.float64), [x])
