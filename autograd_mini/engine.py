@@ -8,13 +8,32 @@ to its input's shape, hooks, and freeing what forward saved once it is used.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from autograd_mini.grad_mode import set_grad_enabled
 from autograd_mini.tensor import Tensor
+
+
+# Callbacks run after each backward step as callback(node, grad, input_grads): see observe().
+_observers: list[Callable[[Any, Any, tuple], None]] = []
+
+
+@contextmanager
+def observe(callback: Callable[[Any, Any, tuple], None]) -> Iterator[None]:
+    """Inside the block, call callback(node, grad, input_grads) after every backward step.
+
+    `grad` is the gradient of the node's result and `input_grads` what its backward returned,
+    in the order the engine runs them: the hook behind viz.trace().
+    """
+    _observers.append(callback)
+    try:
+        yield
+    finally:
+        _observers.remove(callback)
 
 
 def backward(
@@ -120,6 +139,8 @@ def run(
                 raise RuntimeError(
                     f"{node.name}: backward returned {len(grads)} gradients for {len(node.inputs)} inputs"
                 )
+            for callback in _observers:
+                callback(node, g, grads)
             for x, need, gx in zip(node.inputs, node.needs_input_grad, grads):
                 if need and gx is not None:
                     _add(pending, x, _match(gx, x))
