@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
 
-from autograd_mini.grad_mode import set_grad_enabled
+from autograd_mini.grad_mode import _mode
 from autograd_mini.tensor import Tensor
-
 
 # Callbacks run after each backward step as callback(node, grad, input_grads): see observe().
 _observers: list[Callable[[Any, Any, tuple], None]] = []
@@ -88,7 +88,7 @@ def _seed_gradient(tensor: Tensor, gradient: Any, caller: str) -> Any:
                 f"{caller}: a gradient argument is needed for a tensor of shape {tensor.shape}; "
                 "only one-element outputs get an implicit gradient of 1"
             )
-        return np.ones_like(tensor.data)
+        return np.ones(tensor.shape, tensor.dtype)
     gradient = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=tensor.dtype)
     if gradient.shape != tensor.shape:
         raise ValueError(
@@ -105,87 +105,90 @@ def run(
     capture: Iterable[Tensor] | None = None,
 ) -> dict[Tensor, Any]:
     """Backpropagate seeds from roots. With capture, return those tensors' gradients instead
-    of accumulating into leaves' .grad."""
+    of accumulating into leaves' .grad.
+
+    Order: every op gets a sequence number when it runs, and an op's inputs were made before
+    it, so taking tensors newest-first (a heap keyed on the number) reaches each one only after
+    everything that consumed it. No separate topological sort, no recursion.
+    """
     capture = None if capture is None else set(capture)
     captured: dict[Tensor, Any] = {}
     pending: dict[Tensor, Any] = {}  # tensor -> the sum of the gradients it got so far
-    for root, seed in zip(roots, seeds):
-        _add(pending, root, Tensor._make(seed, None, False) if create_graph else seed)
+    queue: list[tuple[int, Tensor]] = []  # (-sequence number, tensor): newest op first
+    leaves: list[Tensor] = []  # leaves are finished last, once their gradient is complete
+    shared = {id(seed) for seed in seeds}  # arrays that must not become a .grad uncopied
 
-    # Under create_graph the formulas get Tensors and record the backward pass itself.
-    with set_grad_enabled(create_graph):
-        for t in topological_order(roots):
-            g = pending.pop(t, None)
-            if g is None:  # every path to t carried no gradient
-                continue
+    def receive(x: Tensor, g: Any) -> None:
+        """Add g to x's pending gradient; on x's first gradient, queue x (or note it as a leaf)."""
+        previous = pending.get(x)
+        if previous is not None:
+            pending[x] = previous + g
+        else:
+            pending[x] = g
+            if x.grad_fn is None:
+                leaves.append(x)
+            else:
+                heappush(queue, (-x.grad_fn.sequence_number, x))
+
+    for root, seed in zip(roots, seeds):
+        receive(root, Tensor._make(seed, None, False) if create_graph else seed)
+
+    previous_mode = _mode.enabled
+    _mode.enabled = create_graph  # under create_graph the backward formulas are recorded
+    try:
+        while queue:
+            t = heappop(queue)[1]
+            g = pending.pop(t)
+            node = t.grad_fn
+            if node.inputs is None:
+                raise RuntimeError(
+                    f"backward: the graph through {node.name} was freed by an earlier backward call; "
+                    "pass retain_graph=True to the first call to backpropagate through it twice"
+                )
             if t._hooks:
                 g = _run_hooks(t, g, create_graph)
-            node = t.grad_fn
             if capture is not None and t in capture:
                 captured[t] = g if create_graph else _wrap(g)
-            if node is None:
-                if capture is None:
-                    _accumulate(t, g, create_graph)
-                continue
             if t._retains_grad:
-                _accumulate(t, g, create_graph)
-            if create_graph:
-                node.output = t  # lets saved_tensors hand back this tensor in place of its data
-            grads = node.backward(node, g)
-            node.output = None
-            if not isinstance(grads, tuple):
-                grads = (grads,)
-            if len(grads) != len(node.inputs):
-                raise RuntimeError(
-                    f"{node.name}: backward returned {len(grads)} gradients for {len(node.inputs)} inputs"
-                )
-            for callback in _observers:
-                callback(node, g, grads)
+                _accumulate(t, g, create_graph, shared)
+            grads = _call_backward(node, t, g, create_graph)
             for x, need, gx in zip(node.inputs, node.needs_input_grad, grads):
                 if need and gx is not None:
-                    _add(pending, x, _match(gx, x))
+                    if gx.shape != x.data.shape or gx.dtype != x.data.dtype:
+                        gx = _match(gx, x)
+                    receive(x, gx)
             if not retain_graph:
                 node.release()
+        for leaf in leaves:
+            g = pending.pop(leaf)
+            if leaf._hooks:
+                g = _run_hooks(leaf, g, create_graph)
+            if capture is None:
+                _accumulate(leaf, g, create_graph, shared)
+            elif leaf in capture:
+                captured[leaf] = g if create_graph else _wrap(g)
+    finally:
+        _mode.enabled = previous_mode
     return captured
 
 
-def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
-    """Every tensor the roots depend on that needs a gradient, each before its inputs.
-
-    Depth-first with an explicit stack, so a chain of any length needs no recursion; a tensor
-    is listed once all its inputs are, and the reversed list is the order backward runs in.
-    """
-    order: list[Tensor] = []
-    visited: set[Tensor] = set()
-    for root in roots:
-        if root in visited:
-            continue
-        visited.add(root)
-        stack = [(root, _inputs_needing_grad(root))]
-        while stack:
-            t, inputs = stack[-1]
-            for x in inputs:
-                if x not in visited:
-                    visited.add(x)
-                    stack.append((x, _inputs_needing_grad(x)))
-                    break
-            else:  # all of t's inputs are listed: now t can be
-                stack.pop()
-                order.append(t)
-    order.reverse()
-    return order
-
-
-def _inputs_needing_grad(t: Tensor) -> Iterable[Tensor]:
-    node = t.grad_fn
-    if node is None:
-        return iter(())
-    if node.inputs is None:
+def _call_backward(node: Any, t: Tensor, g: Any, create_graph: bool) -> tuple:
+    """node.backward(g) as a tuple of one gradient per input, checked and shown to observers."""
+    if create_graph:
+        node.output = t  # lets saved_tensors hand back this tensor in place of its data
+        grads = node.backward(node, g)
+        node.output = None
+    else:
+        grads = node.backward(node, g)
+    if type(grads) is not tuple:
+        grads = (grads,)
+    if len(grads) != len(node.inputs):
         raise RuntimeError(
-            f"backward: the graph through {node.name} was freed by an earlier backward call; "
-            "pass retain_graph=True to the first call to backpropagate through it twice"
+            f"{node.name}: backward returned {len(grads)} gradients for {len(node.inputs)} inputs"
         )
-    return iter([x for x, need in zip(node.inputs, node.needs_input_grad) if need])
+    for callback in _observers:
+        callback(node, g, grads)
+    return grads
 
 
 def _match(g: Any, x: Tensor) -> Any:
@@ -205,17 +208,22 @@ def sum_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
     return g.reshape(shape)
 
 
-def _add(pending: dict[Tensor, Any], t: Tensor, g: Any) -> None:
-    previous = pending.get(t)
-    pending[t] = g if previous is None else previous + g
+def _accumulate(t: Tensor, g: Any, create_graph: bool, shared: set[int]) -> None:
+    """Add g into t.grad.
 
-
-def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
-    """Add g into t.grad: a fresh array the first time, since g may be shared or read-only."""
+    The first gradient is kept as it is when it is a fresh array of its own (most are: a
+    backward formula's result), else copied: a view, a read-only broadcast, the seed, or an
+    array already given to another tensor (Add hands one array to both inputs) must not
+    become a .grad that later in-place changes could reach through another name.
+    """
     if create_graph:
         t.grad = g if t.grad is None else t.grad + g
     elif t.grad is None:
-        t.grad = _wrap(np.array(g, copy=True))
+        if type(g) is np.ndarray and g.base is None and g.flags.writeable and id(g) not in shared:
+            shared.add(id(g))
+        else:
+            g = np.array(g)
+        t.grad = Tensor._make(g, None, False)
     else:
         t.grad.data = t.grad.data + g
 

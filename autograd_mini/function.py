@@ -26,11 +26,14 @@ which of them need a gradient, and what forward saved.
 
 from __future__ import annotations
 
+from itertools import count
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from autograd_mini.grad_mode import _mode
+
+_sequence = count()
 
 if TYPE_CHECKING:
     from autograd_mini.tensor import Tensor
@@ -40,7 +43,7 @@ class Function:
     """Base class of differentiable operations; subclass it and define forward and backward."""
 
     # Slots for what the engine reads on every node; the dict holds what ops keep on ctx.
-    __slots__ = ("inputs", "needs_input_grad", "__dict__")
+    __slots__ = ("inputs", "needs_input_grad", "sequence_number", "__dict__")
 
     saved_values: tuple = ()  # what save_for_backward was given
     output: Tensor | None = None  # set by the engine only while create_graph runs
@@ -113,6 +116,7 @@ class Function:
         if not record:
             return Tensor._make(data, None, False)
         ctx.inputs = inputs
+        ctx.sequence_number = next(_sequence)  # later ops get larger numbers: the engine's order
         return Tensor._make(data, ctx, True)
 
     @classmethod
