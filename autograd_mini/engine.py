@@ -8,15 +8,16 @@ to its input's shape, hooks, and freeing what forward saved once it is used.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
 
+from autograd_mini.function import Function
 from autograd_mini.grad_mode import _mode
-from autograd_mini.tensor import Tensor
+from autograd_mini.tensor import RetainGrad, Tensor
 
 # Callbacks run after each backward step as callback(node, grad, input_grads): see observe().
 _observers: list[Callable[[Any, Any, tuple], None]] = []
@@ -37,11 +38,16 @@ def observe(callback: Callable[[Any, Any, tuple], None]) -> Iterator[None]:
 
 
 def backward(
-    tensor: Tensor, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False
+    tensor: Tensor, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
 ) -> None:
-    """Accumulate d(tensor)/d(leaf) into the .grad of each leaf that requires grad."""
+    """Accumulate d(tensor)/d(leaf) into the .grad of each leaf that requires grad.
+
+    retain_graph defaults to create_graph, as in PyTorch: a recorded backward pass refers to
+    the graph it came from, so that graph must outlive it.
+    """
     seed = _seed_gradient(tensor, gradient, "backward")
-    run([tensor], [seed], retain_graph=retain_graph, create_graph=create_graph)
+    keep = create_graph if retain_graph is None else retain_graph
+    run([tensor], [seed], retain_graph=keep, create_graph=create_graph)
 
 
 def grad(
@@ -102,101 +108,101 @@ def run(
     seeds: Sequence[Any],
     retain_graph: bool,
     create_graph: bool,
-    capture: Iterable[Tensor] | None = None,
+    capture: Sequence[Tensor] | None = None,
 ) -> dict[Tensor, Any]:
     """Backpropagate seeds from roots. With capture, return those tensors' gradients instead
     of accumulating into leaves' .grad.
 
-    Order: every op gets a sequence number when it runs, and an op's inputs were made before
-    it, so taking tensors newest-first (a heap keyed on the number) reaches each one only after
-    everything that consumed it. No separate topological sort, no recursion.
+    The graph's vertices are the op nodes (each stands for the tensor it made) and the leaf
+    tensors. Order: every op gets a sequence number when it runs, and an op's inputs were made
+    before it, so taking nodes newest-first (a heap keyed on the number) reaches each one only
+    after everything that consumed its result. No separate topological sort, no recursion.
     """
-    capture = None if capture is None else set(capture)
+    wanted = None if capture is None else {_vertex(t): t for t in capture}
     captured: dict[Tensor, Any] = {}
-    pending: dict[Tensor, Any] = {}  # tensor -> the sum of the gradients it got so far
-    queue: list[tuple[int, Tensor]] = []  # (-sequence number, tensor): newest op first
+    pending: dict[Any, Any] = {}  # node or leaf -> the sum of the gradients it got so far
+    queue: list[tuple[int, Function]] = []  # (-sequence number, node): newest op first
     leaves: list[Tensor] = []  # leaves are finished last, once their gradient is complete
     shared = {id(seed) for seed in seeds}  # arrays that must not become a .grad uncopied
 
-    def receive(x: Tensor, g: Any) -> None:
-        """Add g to x's pending gradient; on x's first gradient, queue x (or note it as a leaf)."""
-        previous = pending.get(x)
+    def receive(vertex: Any, g: Any) -> None:
+        """Add g to the vertex's pending gradient; on its first gradient, queue or note it."""
+        previous = pending.get(vertex)
         if previous is not None:
-            pending[x] = previous + g
+            pending[vertex] = previous + g
         else:
-            pending[x] = g
-            if x.grad_fn is None:
-                leaves.append(x)
+            pending[vertex] = g
+            if isinstance(vertex, Tensor):
+                leaves.append(vertex)
             else:
-                heappush(queue, (-x.grad_fn.sequence_number, x))
+                heappush(queue, (-vertex.sequence_number, vertex))
 
     for root, seed in zip(roots, seeds):
-        receive(root, Tensor._make(seed, None, False) if create_graph else seed)
+        receive(_vertex(root), Tensor._make(seed, None, False) if create_graph else seed)
 
     previous_mode = _mode.enabled
     _mode.enabled = create_graph  # under create_graph the backward formulas are recorded
     try:
         while queue:
-            t = heappop(queue)[1]
-            g = pending.pop(t)
-            node = t.grad_fn
-            if node.inputs is None:
+            node = heappop(queue)[1]
+            g = pending.pop(node)
+            if node.parents is None:
                 raise RuntimeError(
                     f"backward: the graph through {node.name} was freed by an earlier backward call; "
                     "pass retain_graph=True to the first call to backpropagate through it twice"
                 )
-            if t._hooks:
-                g = _run_hooks(t, g, create_graph)
-            if capture is not None and t in capture:
-                captured[t] = g if create_graph else _wrap(g)
-            if t._retains_grad:
-                _accumulate(t, g, create_graph, shared)
-            grads = _call_backward(node, t, g, create_graph)
-            for x, need, gx in zip(node.inputs, node.needs_input_grad, grads):
-                if need and gx is not None:
-                    if gx.shape != x.data.shape or gx.dtype != x.data.dtype:
-                        gx = _match(gx, x)
-                    receive(x, gx)
+            if node.hooks:
+                g = _run_hooks(node.hooks, g, create_graph, shared)
+            if wanted is not None and node in wanted:
+                captured[wanted[node]] = g if create_graph else _wrap(g)
+            grads = _call_backward(node, g)
+            for parent, gx in zip(node.parents, grads):
+                if parent is not None and gx is not None:
+                    receive(parent, _match(gx, parent))
             if not retain_graph:
                 node.release()
         for leaf in leaves:
             g = pending.pop(leaf)
             if leaf._hooks:
-                g = _run_hooks(leaf, g, create_graph)
-            if capture is None:
+                g = _run_hooks(leaf._hooks, g, create_graph, shared)
+            if wanted is None:
                 _accumulate(leaf, g, create_graph, shared)
-            elif leaf in capture:
+            elif leaf in wanted:
                 captured[leaf] = g if create_graph else _wrap(g)
     finally:
         _mode.enabled = previous_mode
     return captured
 
 
-def _call_backward(node: Any, t: Tensor, g: Any, create_graph: bool) -> tuple:
+def _vertex(t: Tensor) -> Any:
+    """The graph vertex standing for t: the node that made it, or t itself for a leaf."""
+    return t if t.grad_fn is None else t.grad_fn
+
+
+def _call_backward(node: Function, g: Any) -> tuple:
     """node.backward(g) as a tuple of one gradient per input, checked and shown to observers."""
-    if create_graph:
-        node.output = t  # lets saved_tensors hand back this tensor in place of its data
-        grads = node.backward(node, g)
-        node.output = None
-    else:
-        grads = node.backward(node, g)
+    grads = node.backward(node, g)
     if type(grads) is not tuple:
         grads = (grads,)
-    if len(grads) != len(node.inputs):
+    if len(grads) != len(node.parents):
         raise RuntimeError(
-            f"{node.name}: backward returned {len(grads)} gradients for {len(node.inputs)} inputs"
+            f"{node.name}: backward returned {len(grads)} gradients for {len(node.parents)} inputs"
         )
     for callback in _observers:
         callback(node, g, grads)
     return grads
 
 
-def _match(g: Any, x: Tensor) -> Any:
-    """Give a gradient its input's shape (summing out broadcast dims) and dtype."""
-    if g.shape != x.data.shape:
-        g = sum_to_shape(g, x.data.shape)
-    if g.dtype != x.data.dtype:
-        g = g.astype(x.data.dtype)
+def _match(g: Any, parent: Any) -> Any:
+    """Give a gradient the shape (summing out broadcast dims) and dtype of the input it is for."""
+    if isinstance(parent, Tensor):
+        shape, dtype = parent.data.shape, parent.data.dtype
+    else:
+        shape, dtype = parent.out_shape, parent.out_dtype
+    if g.shape != shape:
+        g = sum_to_shape(g, shape)
+    if g.dtype != dtype:
+        g = g.astype(dtype)
     return g
 
 
@@ -228,8 +234,14 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, shared: set[int]) -> None
         t.grad.data = t.grad.data + g
 
 
-def _run_hooks(t: Tensor, g: Any, create_graph: bool) -> Any:
-    for hook in list(t._hooks):
+def _run_hooks(hooks: list, g: Any, create_graph: bool, shared: set[int]) -> Any:
+    """Pass g through a tensor's hooks in order; a RetainGrad stores it in that tensor's .grad."""
+    for hook in list(hooks):
+        if isinstance(hook, RetainGrad):
+            t = hook.tensor()
+            if t is not None:
+                _accumulate(t, g, create_graph, shared)
+            continue
         result = hook(g if create_graph else _wrap(g))
         if result is not None:
             g = result if create_graph else np.asarray(result.data if isinstance(result, Tensor) else result)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from itertools import count
 from typing import TYPE_CHECKING, Any
+from weakref import ref
 
 import numpy as np
 
@@ -42,11 +43,13 @@ if TYPE_CHECKING:
 class Function:
     """Base class of differentiable operations; subclass it and define forward and backward."""
 
-    # Slots for what the engine reads on every node; the dict holds what ops keep on ctx.
-    __slots__ = ("inputs", "needs_input_grad", "sequence_number", "__dict__")
+    # What the engine reads on every node, in slots; the dict holds what ops keep on ctx.
+    __slots__ = (
+        "parents", "needs_input_grad", "sequence_number", "out_shape", "out_dtype", "out_ref", "__dict__"
+    )
 
     saved_values: tuple = ()  # what save_for_backward was given
-    output: Tensor | None = None  # set by the engine only while create_graph runs
+    hooks: list | None = None  # gradient hooks of the tensor this node made (see Tensor.register_hook)
 
     # Words for a forward that NumPy rejected, as in "add: shapes (2,) and (3,) cannot be
     # broadcast together". Ops whose failures mean something else say so.
@@ -70,20 +73,24 @@ class Function:
     def saved_tensors(self) -> tuple:
         """What forward saved: arrays in a plain backward pass; Tensors under create_graph.
 
-        Under create_graph a saved input becomes that input Tensor and the saved result becomes
-        the output Tensor, so second derivatives flow through them; anything else forward
-        computed is a constant of the recorded backward pass.
+        Under create_graph (the only time backward runs with grad mode on) a saved input or
+        result becomes a Tensor joined to the graph, so second derivatives flow through it;
+        anything else forward computed is a constant of the recorded backward pass.
         """
-        if self.output is None:
+        if not _mode.enabled:
             return self.saved_values
-        return tuple(self._recorded(value) for value in self.saved_values)
+        return tuple([self._in_graph(value) for value in self.saved_values])
 
-    def _recorded(self, value: Any) -> Any:
-        for x in self.inputs:
-            if getattr(x, "data", None) is value:
-                return x
-        if value is self.output.data:
-            return self.output
+    def _in_graph(self, value: Any) -> Any:
+        """value as a Tensor of the graph if it is an input's or the result's array."""
+        if value is self.out_ref():
+            return Tensor._make(value, self, True)
+        for parent in self.parents:
+            if isinstance(parent, Tensor):
+                if parent.data is value:
+                    return parent
+            elif parent is not None and parent.out_ref() is value:
+                return Tensor._make(value, parent, True)  # the same node, so the same gradient
         return value
 
     @classmethod
@@ -115,7 +122,13 @@ class Function:
             ctx.saved_values = tuple([data if v is scalar else v for v in ctx.saved_values])
         if not record:
             return Tensor._make(data, None, False)
-        ctx.inputs = inputs
+        # The node links to where each input's gradient goes: the op that made it, or the leaf
+        # itself. It keeps no input Tensors, so arrays that backward does not need can be freed
+        # as soon as the forward pass is done with them.
+        ctx.parents = [
+            (x.grad_fn or x) if need else None for x, need in zip(inputs, needs)
+        ]
+        ctx.out_shape, ctx.out_dtype, ctx.out_ref = data.shape, data.dtype, ref(data)
         ctx.sequence_number = next(_sequence)  # later ops get larger numbers: the engine's order
         return Tensor._make(data, ctx, True)
 
@@ -129,7 +142,7 @@ class Function:
 
     def release(self) -> None:
         """Drop everything saved for backward, and the links to the inputs, to free memory."""
-        self.inputs = None
+        self.parents = None
         self.__dict__.clear()
 
     @property

@@ -7,6 +7,7 @@ PyTorch; NumPy's spellings (`axis`, `keepdims`, `clip`, `concatenate`) are accep
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -61,7 +62,7 @@ class Tensor:
     `grad_fn` is the op that produced it (None for tensors made by the user: leaves).
     """
 
-    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "_retains_grad", "_hooks", "__weakref__")
+    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "_hooks", "__weakref__")
 
     # Tensors define ==, so hash by identity: the engine keys gradients by tensor.
     __hash__ = object.__hash__
@@ -71,8 +72,7 @@ class Tensor:
         self.grad: Tensor | None = None
         self.grad_fn = None
         self._requires_grad = False
-        self._retains_grad = False
-        self._hooks: list | None = None
+        self._hooks: list | None = None  # a leaf's gradient hooks (see register_hook)
         if requires_grad:
             self.requires_grad = True
 
@@ -81,7 +81,7 @@ class Tensor:
         """A tensor around an array an op produced: no checks, no copy (the hot path)."""
         t = object.__new__(Tensor)
         t.data, t.grad, t.grad_fn = data, None, grad_fn
-        t._requires_grad, t._retains_grad, t._hooks = requires_grad, False, None
+        t._requires_grad, t._hooks = requires_grad, None
         return t
 
     # ---- autograd state ---------------------------------------------------------------------
@@ -121,26 +121,45 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Keep .grad on this non-leaf tensor after backward (leaves always keep it)."""
-        if self.grad_fn is not None:
-            self._retains_grad = True
+        if self.grad_fn is not None and not self.retains_grad:
+            self._add_hook(RetainGrad(self))
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether backward stores this non-leaf tensor's gradient in .grad (see retain_grad)."""
+        hooks = self._hook_list()
+        return any(isinstance(h, RetainGrad) and h.tensor() is self for h in hooks or ())
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call hook(grad) when this tensor's gradient is computed; a returned tensor replaces it."""
         if not self.requires_grad:
             raise RuntimeError("register_hook: this tensor does not require grad, so no gradient reaches it")
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(hook)
-        return RemovableHandle(self._hooks, hook)
+        return self._add_hook(hook)
+
+    def _hook_list(self) -> list | None:
+        # A leaf keeps its hooks; a result's live on the node that made it, the vertex the
+        # engine visits in its place.
+        return self._hooks if self.grad_fn is None else self.grad_fn.hooks
+
+    def _add_hook(self, hook: Any) -> RemovableHandle:
+        hooks = self._hook_list()
+        if hooks is None:
+            hooks = []
+            if self.grad_fn is None:
+                self._hooks = hooks
+            else:
+                self.grad_fn.hooks = hooks
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
 
     def backward(
-        self, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False
+        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
     ) -> None:
         """Add d(self)/d(leaf) to .grad of every leaf that requires grad.
 
         `gradient` is d(loss)/d(self), needed unless self has one element. The graph's saved
         values are freed afterwards unless retain_graph; create_graph records the backward
-        pass so the gradients can be differentiated again.
+        pass so the gradients can be differentiated again (and then keeps the graph by default).
         """
         engine.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
 
@@ -507,6 +526,15 @@ class RemovableHandle:
 
 
 _OPERANDS = (Tensor, np.ndarray, np.generic, int, float)
+
+class RetainGrad:
+    """The hook retain_grad() adds: the engine stores the gradient in the tensor's .grad.
+
+    It holds the tensor weakly, as the node holding the hook must not keep its result alive.
+    """
+
+    def __init__(self, tensor: Tensor) -> None:
+        self.tensor = weakref.ref(tensor)
 
 
 def _raw(x: Any) -> Any:

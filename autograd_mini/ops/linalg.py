@@ -53,8 +53,11 @@ class Linear(Function):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
-        flat_grad = grad.reshape(-1, weight.shape[0])  # (batch, out), batch dims merged
+        if x.ndim == 2:
+            flat_grad, flat_x = grad, x
+        else:  # merge the batch dims: (batch, out) and (batch, in)
+            flat_grad, flat_x = grad.reshape(-1, weight.shape[0]), x.reshape(-1, weight.shape[1])
         grad_x = grad @ weight if need_x else None
-        grad_w = flat_grad.T @ x.reshape(-1, weight.shape[1]) if need_w else None
+        grad_w = flat_grad.T @ flat_x if need_w else None
         grad_b = flat_grad.sum(axis=0) if need_b else None
         return grad_x, grad_w, grad_b

@@ -131,12 +131,14 @@ def _exp_floor(dtype: np.dtype) -> float:
 class Relu(Function):
     @staticmethod
     def forward(ctx, x):
-        ctx.mask = x > 0
-        return np.maximum(x, 0)
+        out = np.maximum(x, 0)
+        ctx.save_for_backward(out)  # not a mask: the next op usually keeps `out` alive anyway
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * ctx.mask
+        (out,) = ctx.saved_tensors
+        return grad * (out > 0)
 
 
 class LeakyRelu(Function):
