@@ -1,5 +1,6 @@
 """autograd_mini: reverse-mode automatic differentiation on NumPy, with a PyTorch-style API."""
 
+from autograd_mini.anomaly import AnomalyError, detect_anomaly
 from autograd_mini.creation import (
     arange,
     from_numpy,
@@ -48,8 +49,8 @@ from autograd_mini import nn, optim  # noqa: E402
 __version__ = "0.1.0"
 
 __all__ = [
-    "CheckpointError", "Function", "Tensor", "abs", "arange", "broadcast_to", "cat", "clamp",
-    "clip", "concatenate", "cos", "enable_grad", "exp", "flatten", "from_numpy", "full",
+    "AnomalyError", "CheckpointError", "Function", "Tensor", "abs", "arange", "broadcast_to", "cat", "clamp",
+    "clip", "concatenate", "cos", "detect_anomaly", "enable_grad", "exp", "flatten", "from_numpy", "full",
     "get_default_dtype", "grad", "is_grad_enabled", "leaky_relu", "load", "log", "log_softmax",
     "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "nn",
     "no_grad", "ones", "ones_like", "optim", "permute", "rand", "randn", "relu", "reshape", "save",

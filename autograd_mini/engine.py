@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_mini import anomaly, inplace
 from autograd_mini.function import Function
 from autograd_mini.grad_mode import _mode
 from autograd_mini.tensor import RetainGrad, Tensor
@@ -140,6 +141,7 @@ def run(
     for root, seed in zip(roots, seeds):
         receive(_vertex(root), Tensor._make(seed, None, False) if create_graph else seed)
 
+    check_saved_arrays = inplace.has_changes()  # else nothing can have changed under a node
     previous_mode = _mode.enabled
     _mode.enabled = create_graph  # under create_graph the backward formulas are recorded
     try:
@@ -151,6 +153,8 @@ def run(
                     f"backward: the graph through {node.name} was freed by an earlier backward call; "
                     "pass retain_graph=True to the first call to backpropagate through it twice"
                 )
+            if check_saved_arrays and node.saved_values:
+                inplace.check_saved(node)
             if node.hooks:
                 g = _run_hooks(node.hooks, g, create_graph, shared)
             if wanted is not None and node in wanted:
@@ -188,6 +192,8 @@ def _call_backward(node: Function, g: Any) -> tuple:
         raise RuntimeError(
             f"{node.name}: backward returned {len(grads)} gradients for {len(node.parents)} inputs"
         )
+    if anomaly._mode.enabled:
+        anomaly.check_backward(node, grads)
     for callback in _observers:
         callback(node, g, grads)
     return grads

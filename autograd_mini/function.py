@@ -32,6 +32,7 @@ from weakref import ref
 
 import numpy as np
 
+from autograd_mini import anomaly
 from autograd_mini.grad_mode import _mode
 
 _sequence = count()
@@ -120,6 +121,10 @@ class Function:
             scalar, data = data, np.asarray(data)
             # A saved result must stay the output's own data, or create_graph sees a constant.
             ctx.saved_values = tuple([data if v is scalar else v for v in ctx.saved_values])
+        if anomaly._mode.enabled:  # debugging aid: stop at the first NaN/inf, saying where
+            anomaly.check_forward(cls.__name__.lower(), arrays, data)
+            if record:
+                ctx.created_at = anomaly.user_frame()
         if not record:
             return Tensor._make(data, None, False)
         # The node links to where each input's gradient goes: the op that made it, or the leaf

@@ -62,7 +62,7 @@ class Tensor:
     `grad_fn` is the op that produced it (None for tensors made by the user: leaves).
     """
 
-    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "_hooks", "__weakref__")
+    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "_hooks", "_version", "__weakref__")
 
     # Tensors define ==, so hash by identity: the engine keys gradients by tensor.
     __hash__ = object.__hash__
@@ -73,6 +73,7 @@ class Tensor:
         self.grad_fn = None
         self._requires_grad = False
         self._hooks: list | None = None  # a leaf's gradient hooks (see register_hook)
+        self._version = 0  # how many in-place changes it has had
         if requires_grad:
             self.requires_grad = True
 
@@ -81,7 +82,7 @@ class Tensor:
         """A tensor around an array an op produced: no checks, no copy (the hot path)."""
         t = object.__new__(Tensor)
         t.data, t.grad, t.grad_fn = data, None, grad_fn
-        t._requires_grad, t._hooks = requires_grad, None
+        t._requires_grad, t._hooks, t._version = requires_grad, None, 0
         return t
 
     # ---- autograd state ---------------------------------------------------------------------
@@ -513,6 +514,44 @@ class Tensor:
         """NumPy indexing: ints, slices, None, ..., boolean masks and integer arrays."""
         return GetItem.apply(self, index=_index(index))
 
+    # ---- in place: on tensors outside the graph, and on leaves under no_grad ---------------------
+    # Each is checked and recorded by autograd_mini.inplace, so that backward refuses to use an
+    # array that changed after an op saved it.
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        """self += alpha * other, in place."""
+        return apply_inplace(self, "add_", lambda a: np.add(a, alpha * _raw(other), out=a))
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        """self -= alpha * other, in place."""
+        return apply_inplace(self, "sub_", lambda a: np.subtract(a, alpha * _raw(other), out=a))
+
+    def mul_(self, other: Any) -> Tensor:
+        """self *= other, in place."""
+        return apply_inplace(self, "mul_", lambda a: np.multiply(a, _raw(other), out=a))
+
+    def div_(self, other: Any) -> Tensor:
+        """self /= other, in place."""
+        return apply_inplace(self, "div_", lambda a: np.divide(a, _raw(other), out=a))
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (PyTorch's names)
+        """Limit to [min, max] in place."""
+        if min is None and max is None:
+            raise ValueError("clamp_: give at least one of min and max")
+        return apply_inplace(self, "clamp_", lambda a: np.clip(a, _raw(min), _raw(max), out=a))
+
+    def fill_(self, value: float) -> Tensor:
+        """Set every element to value, in place."""
+        return apply_inplace(self, "fill_", lambda a: a.fill(value))
+
+    def zero_(self) -> Tensor:
+        """Set every element to 0, in place."""
+        return apply_inplace(self, "zero_", lambda a: a.fill(0))
+
+    def copy_(self, src: Any) -> Tensor:
+        """Copy src's values (broadcast to self's shape) into self, in place."""
+        return apply_inplace(self, "copy_", lambda a: np.copyto(a, _raw(src), casting="same_kind"))
+
 
 class RemovableHandle:
     """Returned by register_hook: call remove() to take the hook off again."""
@@ -634,6 +673,7 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 # The ops are Functions, and Function builds Tensors: so they load once Tensor exists.
 from autograd_mini import engine  # noqa: E402
+from autograd_mini.inplace import apply_inplace  # noqa: E402
 from autograd_mini.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
 from autograd_mini.ops.index import GetItem  # noqa: E402
 from autograd_mini.ops.linalg import Matmul  # noqa: E402

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from autograd_mini.grad_mode import enable_grad
+from autograd_mini.inplace import mark_changed
 from autograd_mini.tensor import Tensor
 
 
@@ -115,6 +116,8 @@ class Optimizer:
                 if state is None:
                     state = states[p] = {}
                 self._update(param, grad, state, group)
+                p._version += 1
+                mark_changed(param)  # backward through a graph made before this step now refuses
         return loss
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
@@ -194,6 +197,11 @@ def _check_param(p: Any, where: str) -> None:
     if not p.is_leaf:
         raise ValueError(
             f"{where} (shape {p.shape}) is not a leaf tensor: an optimizer can only update leaves"
+        )
+    if not p.data.flags.writeable:
+        raise ValueError(
+            f"{where} (shape {p.shape}) holds a read-only array, which the optimizer cannot update "
+            "in place (from_numpy shares the array it is given); train a copy, e.g. am.tensor(array)"
         )
 
 

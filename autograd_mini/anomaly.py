@@ -1,0 +1,79 @@
+"""Anomaly mode: stop at the first NaN or inf an op produces, forward or backward, and say where.
+
+    with autograd_mini.detect_anomaly():
+        loss = model(x)      # an op whose result holds NaN/inf raises here
+        loss.backward()      # a gradient holding NaN/inf raises here, naming the forward line
+
+It costs a finiteness check per op and a stack walk per recorded op, so it is for debugging.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import traceback
+from typing import Any
+
+import numpy as np
+
+
+class _AnomalyMode(threading.local):
+    enabled = False
+
+
+_mode = _AnomalyMode()
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+class AnomalyError(RuntimeError):
+    """An op produced NaN or inf while anomaly mode was on."""
+
+
+class detect_anomaly:
+    """Inside the block (this thread only), raise AnomalyError at the first non-finite value."""
+
+    def __enter__(self) -> None:
+        self._previous = _mode.enabled
+        _mode.enabled = True
+
+    def __exit__(self, *exc_info: object) -> None:
+        _mode.enabled = self._previous
+
+
+def is_anomaly_enabled() -> bool:
+    return _mode.enabled
+
+
+def user_frame() -> str:
+    """'file:line in function: code' of the innermost caller outside autograd_mini."""
+    for frame in reversed(traceback.extract_stack()):
+        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}: {(frame.line or '').strip()}"
+    return "(unknown)"
+
+
+def check_forward(op_name: str, arrays: list, result: np.ndarray) -> None:
+    """Raise if the result of a forward step is not finite."""
+    if result.dtype.kind == "f" and not np.isfinite(result).all():
+        shapes = ", ".join(str(np.shape(a)) for a in arrays if isinstance(a, np.ndarray))
+        raise AnomalyError(
+            f"{op_name} produced {_describe(result)} in forward (input shapes {shapes}, result "
+            f"shape {result.shape}), at {user_frame()}"
+        )
+
+
+def check_backward(node: Any, grads: tuple) -> None:
+    """Raise if a gradient that node's backward returned is not finite."""
+    for i, g in enumerate(grads):
+        array = g if g is None or isinstance(g, (np.ndarray, np.generic)) else g.data  # a Tensor's
+        if array is not None and not np.isfinite(array).all():
+            created = node.__dict__.get("created_at", "(made outside anomaly mode)")
+            raise AnomalyError(
+                f"{node.name} returned {_describe(np.asarray(array))} as the gradient of input {i} "
+                f"(shape {np.shape(array)}); the op was made at {created}"
+            )
+
+
+def _describe(array: np.ndarray) -> str:
+    nan, inf = int(np.isnan(array).sum()), int(np.isinf(array).sum())
+    return " and ".join(part for part in (f"{nan} NaN" if nan else "", f"{inf} inf" if inf else "") if part)
