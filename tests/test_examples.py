@@ -9,6 +9,8 @@ import pytest
 import autograd_mini as am
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
+import regression  # noqa: E402
+import spirals  # noqa: E402
 import xor  # noqa: E402
 
 
@@ -82,3 +84,16 @@ def test_plot_without_matplotlib_is_one_line(monkeypatch, capsys, tmp_path, floa
     xor.plot(model, losses, str(tmp_path / "xor.png"))
     assert capsys.readouterr().out.strip().startswith("--plot needs matplotlib")
     assert not (tmp_path / "xor.png").exists()
+
+
+def test_spirals_reach_high_training_accuracy():
+    _, points, labels, final = spirals.train(epochs=300, log_every=0)
+    assert points.shape == (300, 2) and set(labels) == {0, 1, 2}
+    assert final > 0.95
+
+
+def test_regression_fits_sine():
+    model, final = regression.train(epochs=300, log_every=0)
+    assert final < 1e-3
+    with am.no_grad():
+        assert model(am.tensor([[1.0]])).item() == pytest.approx(np.sin(1.0), abs=0.05)
