@@ -44,7 +44,7 @@ reshape, flatten, permute, transpose = Tensor.reshape, Tensor.flatten, Tensor.pe
 squeeze, unsqueeze, broadcast_to = Tensor.squeeze, Tensor.unsqueeze, Tensor.broadcast_to
 
 # The layers, losses and optimizers load last: they are built on everything above.
-from autograd_mini import nn, optim  # noqa: E402
+from autograd_mini import nn, optim, testing, viz  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -53,8 +53,8 @@ __all__ = [
     "clip", "concatenate", "cos", "detect_anomaly", "enable_grad", "exp", "flatten", "from_numpy", "full",
     "get_default_dtype", "grad", "is_grad_enabled", "leaky_relu", "load", "log", "log_softmax",
     "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "nn",
-    "no_grad", "ones", "ones_like", "optim", "permute", "rand", "randn", "relu", "reshape", "save",
+    "no_grad", "ones", "ones_like", "optim", "testing", "permute", "rand", "randn", "relu", "reshape", "save",
     "set_default_dtype", "set_grad_enabled", "sigmoid", "sin", "softmax", "sqrt", "squeeze",
-    "stack", "std", "sum", "tanh", "tensor", "transpose", "unsqueeze", "var", "where", "zeros",
+    "stack", "std", "sum", "tanh", "tensor", "transpose", "unsqueeze", "var", "viz", "where", "zeros",
     "zeros_like",
 ]
