@@ -125,27 +125,38 @@ def run(
     queue: list[tuple[int, Function]] = []  # (-sequence number, node): newest op first
     leaves: list[Tensor] = []  # leaves are finished last, once their gradient is complete
     shared = {id(seed) for seed in seeds}  # arrays that must not become a .grad uncopied
-
-    def receive(vertex: Any, g: Any) -> None:
-        """Add g to the vertex's pending gradient; on its first gradient, queue or note it."""
-        previous = pending.get(vertex)
-        if previous is not None:
-            pending[vertex] = previous + g
-        else:
-            pending[vertex] = g
-            if isinstance(vertex, Tensor):
-                leaves.append(vertex)
-            else:
-                heappush(queue, (-vertex.sequence_number, vertex))
-
-    for root, seed in zip(roots, seeds):
-        receive(_vertex(root), Tensor._make(seed, None, False) if create_graph else seed)
-
     check_saved_arrays = inplace.has_changes()  # else nothing can have changed under a node
+
+    # The first gradients to deliver are the seeds, to the roots.
+    vertices = [_vertex(root) for root in roots]
+    grads = [Tensor._make(seed, None, False) for seed in seeds] if create_graph else seeds
     previous_mode = _mode.enabled
     _mode.enabled = create_graph  # under create_graph the backward formulas are recorded
     try:
-        while queue:
+        while True:
+            # Deliver each gradient to its vertex: fit it to the vertex's shape and dtype, add
+            # it to what the vertex has, and queue the vertex (note it, if a leaf) on its first.
+            for vertex, gx in zip(vertices, grads):
+                if vertex is None or gx is None:
+                    continue
+                is_leaf = isinstance(vertex, Tensor)
+                shape, dtype = (vertex.data.shape, vertex.data.dtype) if is_leaf else (
+                    vertex.out_shape, vertex.out_dtype)
+                if gx.shape != shape or gx.dtype != dtype:
+                    gx = _fit(gx, shape, dtype)
+                previous = pending.get(vertex)
+                if previous is not None:
+                    pending[vertex] = previous + gx
+                elif is_leaf:
+                    pending[vertex] = gx
+                    leaves.append(vertex)
+                else:
+                    pending[vertex] = gx
+                    heappush(queue, (-vertex.sequence_number, vertex))
+            if not queue:
+                break
+
+            # The newest queued node has had every gradient it will get: run its backward.
             node = heappop(queue)[1]
             g = pending.pop(node)
             if node.parents is None:
@@ -159,12 +170,15 @@ def run(
                 g = _run_hooks(node.hooks, g, create_graph, shared)
             if wanted is not None and node in wanted:
                 captured[wanted[node]] = g if create_graph else _wrap(g)
-            grads = _call_backward(node, g)
-            for parent, gx in zip(node.parents, grads):
-                if parent is not None and gx is not None:
-                    receive(parent, _match(gx, parent))
+            grads = node.backward(node, g)
+            if type(grads) is not tuple:
+                grads = (grads,)
+            vertices = node.parents
+            if len(grads) != len(vertices) or anomaly._mode.enabled or _observers:
+                _inspect_step(node, g, grads)
             if not retain_graph:
                 node.release()
+
         for leaf in leaves:
             g = pending.pop(leaf)
             if leaf._hooks:
@@ -183,11 +197,8 @@ def _vertex(t: Tensor) -> Any:
     return t if t.grad_fn is None else t.grad_fn
 
 
-def _call_backward(node: Function, g: Any) -> tuple:
-    """node.backward(g) as a tuple of one gradient per input, checked and shown to observers."""
-    grads = node.backward(node, g)
-    if type(grads) is not tuple:
-        grads = (grads,)
+def _inspect_step(node: Function, g: Any, grads: tuple) -> None:
+    """Check what node.backward returned (count; finiteness in anomaly mode); tell observers."""
     if len(grads) != len(node.parents):
         raise RuntimeError(
             f"{node.name}: backward returned {len(grads)} gradients for {len(node.parents)} inputs"
@@ -196,15 +207,10 @@ def _call_backward(node: Function, g: Any) -> tuple:
         anomaly.check_backward(node, grads)
     for callback in _observers:
         callback(node, g, grads)
-    return grads
 
 
-def _match(g: Any, parent: Any) -> Any:
-    """Give a gradient the shape (summing out broadcast dims) and dtype of the input it is for."""
-    if isinstance(parent, Tensor):
-        shape, dtype = parent.data.shape, parent.data.dtype
-    else:
-        shape, dtype = parent.out_shape, parent.out_dtype
+def _fit(g: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+    """Give a gradient its input's shape (summing out broadcast dims) and dtype."""
     if g.shape != shape:
         g = sum_to_shape(g, shape)
     if g.dtype != dtype:

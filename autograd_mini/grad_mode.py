@@ -11,8 +11,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _GradMode(threading.local):
-    # A class attribute of a threading.local subclass is each thread's starting value.
-    enabled = True
+    """Each thread's grad mode, and the modes its open blocks will restore."""
+
+    def __init__(self) -> None:  # runs once in every thread that uses it
+        self.enabled = True
+        self.previous: list[bool] = []
 
 
 _mode = _GradMode()
@@ -31,14 +34,14 @@ class set_grad_enabled:
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
-        self._previous: list[bool] = []
 
     def __enter__(self) -> None:
-        self._previous.append(_mode.enabled)
+        # The mode to restore is kept per thread, so one object may be entered by many threads.
+        _mode.previous.append(_mode.enabled)
         _mode.enabled = self.mode
 
     def __exit__(self, *exc_info: object) -> None:
-        _mode.enabled = self._previous.pop()
+        _mode.enabled = _mode.previous.pop()
 
     def __call__(self, fn: F) -> F:
         @functools.wraps(fn)

@@ -596,6 +596,8 @@ def _axis(dim: Any, axis: Any) -> Any:
 
 def _reduction_args(dim: Any, keepdim: bool, numpy_names: dict[str, Any]) -> dict[str, Any]:
     """axis and keepdims for a reduction, from PyTorch's dim/keepdim or NumPy's axis/keepdims."""
+    if not numpy_names:  # the common case, kept fast
+        return {"axis": tuple(dim) if isinstance(dim, list) else dim, "keepdims": keepdim}
     axis = numpy_names.pop("axis", None)
     keepdims = numpy_names.pop("keepdims", keepdim)
     if numpy_names:
@@ -626,8 +628,8 @@ def _index(index: Any) -> Any:
         return tuple(_index(part) for part in index)
     if isinstance(index, Tensor):
         return index.data
-    if isinstance(index, list):
-        return np.asarray(index)
+    if isinstance(index, list):  # an empty list selects nothing (NumPy would make it a float array)
+        return np.asarray(index) if index else np.empty(0, np.intp)
     return index
 
 

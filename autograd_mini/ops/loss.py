@@ -17,6 +17,8 @@ from autograd_mini.function import Function
 def reduce_loss(loss, reduction: str):
     """The elementwise loss averaged, summed, or left as it is ('none')."""
     if reduction == "mean":
+        if loss.size == 0:  # the mean of no losses is NaN, as in PyTorch (NumPy also warns)
+            return loss.sum() * np.nan
         return loss.sum() / loss.size  # as loss.mean(), which costs several µs more on small arrays
     if reduction == "sum":
         return loss.sum()
@@ -25,8 +27,9 @@ def reduce_loss(loss, reduction: str):
 
 def unreduce(grad, reduction: str, count: int):
     """The gradient reaching each element of the loss, from that of the reduced loss: a scalar
-    for 'mean' (divided by the element count) and 'sum', the elementwise gradient for 'none'."""
-    return grad / count if reduction == "mean" else grad
+    for 'mean' (divided by the element count) and 'sum', the elementwise gradient for 'none'.
+    An empty loss has an empty gradient, so its count of 0 divides nothing."""
+    return grad / max(count, 1) if reduction == "mean" else grad
 
 
 def clamped_log(x):

@@ -6,6 +6,8 @@ reduced axes back as size-1 dims (`kept_shape`), then lets broadcasting spread i
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
@@ -43,8 +45,9 @@ def expand(grad, shape: tuple[int, ...]):
 
 
 def reduced_count(shape: tuple[int, ...], axis) -> int:
-    """How many elements each output of a reduction over `axis` summarises."""
-    return int(np.prod(shape) // np.prod(kept_shape(shape, axis)))
+    """How many elements each output of a reduction over `axis` summarises (0 for an empty axis)."""
+    axes = range(len(shape)) if axis is None else normalize_axis_tuple(axis, len(shape))
+    return math.prod(shape[i] for i in axes)
 
 
 class Sum(Function):
@@ -63,6 +66,9 @@ class Mean(Function):
     def forward(ctx, x, *, axis, keepdims):
         ctx.shape, ctx.kept = x.shape, kept_shape(x.shape, axis)
         ctx.count = reduced_count(x.shape, axis)
+        if ctx.count == 0:  # the mean of no elements is NaN, as in PyTorch (NumPy also warns)
+            ctx.count = 1  # backward divides an empty gradient by it
+            return x.sum(axis=axis, keepdims=keepdims) * np.nan
         return x.mean(axis=axis, keepdims=keepdims)
 
     @staticmethod
@@ -79,7 +85,7 @@ class Max(Function):
     def forward(ctx, x, *, axis, keepdims):
         ctx.kept = kept_shape(x.shape, axis)
         out = ctx.reduce(x, axis=axis, keepdims=True)
-        winners = x == out
+        winners = (x == out) | (x != x)  # x != x: a NaN wins, as np.max propagates it
         ctx.share = winners / winners.sum(axis=axis, keepdims=True, dtype=x.dtype)
         return out if keepdims else out.reshape(reduced_shape(out.shape, axis))
 
@@ -101,7 +107,13 @@ class Var(Function):
     def forward(ctx, x, *, axis, keepdims, correction):
         ctx.save_for_backward(x)
         ctx.axis, ctx.kept = axis, kept_shape(x.shape, axis)
-        ctx.divisor = reduced_count(x.shape, axis) - correction
+        count = reduced_count(x.shape, axis)
+        if count <= correction:
+            raise ValueError(
+                f"needs more than correction={correction} elements per result, got {count}: "
+                "no degrees of freedom are left"
+            )
+        ctx.divisor = count - correction
         return x.var(axis=axis, keepdims=keepdims, ddof=correction)
 
     @staticmethod

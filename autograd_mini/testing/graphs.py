@@ -1,0 +1,459 @@
+"""Random computation graphs: a hypothesis strategy that fuzzes the engine and every op at once.
+
+`graphs()` draws a small program over 1 to 3 float64 inputs of broadcast-compatible shapes (0-d
+and size-1 dims included): each step applies an op drawn from the whole op set to earlier values,
+so values are often used several times and the engine must sum their gradients. Every value no
+step uses is an output. A drawn `Graph` prints as the code it runs, with its input values, so a
+failing example shrinks to a short program that can be pasted and run:
+
+    def graph(x0, x1):
+        v2 = x0 * x1
+        v3 = v2.sum(dim=0, keepdim=True)
+        return (v3,)
+
+    x0 = np.array([[0.5], [-1.0]])
+    x1 = np.array(2.0)
+
+Use it with gradcheck:
+
+    from hypothesis import given
+    from autograd_mini.testing import gradcheck
+    from autograd_mini.testing.graphs import graphs
+
+    @given(graphs())
+    def test_gradients(graph):
+        assert gradcheck(graph, graph.inputs())
+
+Finite differences are only meaningful where the function is smooth, so each step keeps its
+inputs in its domain by construction (log of x*x + 1, sqrt of exp(x)) and is dropped when the
+drawn values sit within `MARGIN` of a kink (relu at 0, a tie in max or maximum, a clamp bound),
+overflow, exceed `LIMIT` in magnitude, or number more than `max_size` elements (or none).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import hypothesis.extra.numpy as npst
+import numpy as np
+from hypothesis import strategies as st
+from numpy.lib.array_utils import normalize_axis_tuple
+
+import autograd_mini as am
+from autograd_mini.testing import strategies as ams
+
+MARGIN = 1e-3  # how far values must stay from a kink, a tie or a clamp bound
+LIMIT = 1e3  # the largest magnitude a value may reach (keeps finite differences accurate)
+MAX_VALUE_SIZE = 64  # elements per intermediate value
+_NAMESPACE = {"am": am, "np": np, "F": am.nn.functional}  # what the code of a graph may refer to
+_GO_ON = st.sampled_from([False] + [True] * 7)  # 7/8 to go on; shrinks towards stopping
+
+
+class Value(NamedTuple):
+    """A named value of a graph being drawn, with its data on the drawn inputs."""
+
+    name: str
+    data: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+
+class Graph:
+    """A drawn program: input arrays and lines `name = expression` over them.
+
+    Calling it with one Tensor per input runs the lines (the very code `repr` shows) and returns
+    the tuple of outputs.
+    """
+
+    def __init__(self, arrays: list[np.ndarray], lines: list[tuple[str, str]], outputs: list[str]) -> None:
+        self.arrays, self.lines, self.outputs = arrays, lines, outputs
+        params = ", ".join(f"x{i}" for i in range(len(arrays)))
+        body = [f"    {name} = {code}" for name, code in lines]
+        self.source = "\n".join([f"def graph({params}):", *body, f"    return ({', '.join(outputs)},)"])
+        # Compiled from the printed source, so what a failing example shows is what ran.
+        namespace = dict(_NAMESPACE)
+        exec(compile(self.source, "<graph>", "exec"), namespace)
+        self._fn: Callable[..., tuple[am.Tensor, ...]] = namespace["graph"]
+
+    def __call__(self, *inputs: am.Tensor) -> tuple[am.Tensor, ...]:
+        return self._fn(*inputs)
+
+    def inputs(self, requires_grad: bool = True) -> list[am.Tensor]:
+        """Fresh float64 leaf tensors holding copies of the drawn input values."""
+        return [am.tensor(a, requires_grad=requires_grad) for a in self.arrays]
+
+    def __len__(self) -> int:
+        """The number of steps."""
+        return len(self.lines)
+
+    def __repr__(self) -> str:
+        values = [f"x{i} = np.array({a.tolist()!r})" for i, a in enumerate(self.arrays)]
+        return "\n".join(["", self.source, "", *values])
+
+
+@st.composite
+def graphs(
+    draw: st.DrawFn, *, max_inputs: int = 3, max_steps: int = 12, max_size: int = MAX_VALUE_SIZE
+) -> Graph:
+    """Graphs of 1..max_inputs float64 inputs and 1..max_steps ops, no value above max_size elements.
+
+    Inputs hold values in [-2, 2], in broadcast-compatible shapes of up to `ams.MAX_SIZE`
+    elements. After each step the graph goes on with probability 7/8. A step whose values fall
+    outside its op's smooth domain is left out and another drawn (2 * max_steps tries in all).
+    """
+    shapes = draw(ams.broadcastable_shapes(draw(st.integers(1, max_inputs)))).input_shapes
+    elements = ams.floats_in(-2, 2)
+    values = [
+        Value(f"x{i}", draw(npst.arrays(np.float64, s, elements=elements)))
+        for i, s in enumerate(shapes)
+    ]
+    arrays = [v.data for v in values]
+    lines: list[tuple[str, str]] = []
+    used: set[str] = set()
+    for _ in range(2 * max_steps):
+        # A flag before each step, rather than a count drawn up front, lets a failing example
+        # shrink by dropping any one step.
+        if len(lines) == max_steps or lines and not draw(_GO_ON):
+            break
+        rule = draw(st.sampled_from(RULES))
+        pool = _Pool(draw, values)
+        code = rule(draw, pool)
+        data = None if code is None else _evaluate(code, values, max_size)
+        if data is None:
+            continue
+        name = f"v{len(values)}"
+        values.append(Value(name, data))
+        lines.append((name, code))
+        used.update(pool.picked)
+    if not lines:
+        lines.append((f"v{len(values)}", "x0.tanh()"))
+        used.add("x0")
+    outputs = [name for name, _ in lines if name not in used]
+    return Graph(arrays, lines, outputs)
+
+
+def _evaluate(code: str, values: list[Value], max_size: int) -> np.ndarray | None:
+    """The value of a step on the drawn inputs, or None where it overflows or leaves the bounds.
+
+    Only numerical trouble is caught: an op that fails on a well-formed step is a finding, so
+    any other exception propagates.
+    """
+    env = {v.name: am.tensor(v.data) for v in values}
+    try:
+        with np.errstate(divide="raise", over="raise", invalid="raise"), warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            data = eval(code, _NAMESPACE, env).data
+    except (FloatingPointError, RuntimeWarning):
+        return None
+    if not 1 <= data.size <= max_size or not np.all(np.abs(data) <= LIMIT):
+        return None
+    return data
+
+
+class _Pool:
+    """Draws the operands of a step from the values so far, and remembers which it used."""
+
+    def __init__(self, draw: st.DrawFn, values: list[Value]) -> None:
+        self.draw, self.values, self.picked = draw, values, set()
+
+    def pick(self, where: Callable[[Value], bool] = lambda v: True) -> Value | None:
+        candidates = [v for v in self.values if where(v)]
+        if not candidates:
+            return None
+        v = self.draw(st.sampled_from(candidates))
+        self.picked.add(v.name)
+        return v
+
+    def pick_broadcasting(self, *shapes: tuple[int, ...]) -> Value:
+        """A value whose shape broadcasts with all of `shapes` (there is one: their own source)."""
+        return self.pick(lambda v: _broadcasts(v.shape, *shapes))
+
+
+def _broadcasts(*shapes: tuple[int, ...]) -> bool:
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        return False
+    return True
+
+
+def _clear_of(x: np.ndarray, *points: Any) -> bool:
+    """Whether every element of x is more than MARGIN away from every point (broadcasting)."""
+    return all(np.all(np.abs(x - p) > MARGIN) for p in points)
+
+
+# ---- the rules: each draws one step, as code over earlier values, or None if it cannot ----------
+
+GRID = st.integers(-8, 8).map(lambda k: k / 4)  # clamp bounds and where's thresholds
+NUMBERS = st.sampled_from([2.0, -1.5, 0.5, 3.0])
+BINARY_FORMS = [
+    "{a} * {b}", "{a} + {b}", "{a} - {b}", "{a} / ({b} * {b} + 1)", "({a} * {a} + 1) ** {b}",
+    "np.multiply({a}, {b})", "am.maximum({a}, {b})", "am.minimum({a}, {b})",
+]
+NUMBER_FORMS = [
+    "{a} * {c}", "{c} - {a}", "{a} + {c}", "{a} / {c}", "{c} / ({a} * {a} + 1)", "{a} ** 2", "{a} ** 3",
+    "({a} * {a} + 1) ** {c}", "2.0 ** {a}",
+]
+SHAPE_OPS = ["reshape", "flatten", "permute", "transpose", "T", "squeeze", "unsqueeze", "broadcast_to"]
+FUSED_OPS = ["linear", "mse_loss", "binary_cross_entropy_with_logits", "bce", "cross_entropy"]
+SMOOTH_FORMS = [
+    "-{a}", "{a}.exp()", "np.exp({a})", "{a}.sin()", "{a}.cos()", "{a}.tanh()", "{a}.sigmoid()",
+    "am.log({a} * {a} + 1)", "am.log({a}.exp() + 1)", "({a} * {a} + 0.5).sqrt()", "{a}.exp().sqrt()",
+]
+
+
+def _arithmetic(draw: st.DrawFn, pool: _Pool) -> str | None:
+    """+ - * / and ** between two values that broadcast together; maximum and minimum off ties."""
+    a = pool.pick()
+    b = pool.pick_broadcasting(a.shape)
+    form = draw(st.sampled_from(BINARY_FORMS))
+    if form.startswith("am.m") and not _clear_of(a.data, b.data):
+        return None
+    return form.format(a=a.name, b=b.name)
+
+
+def _with_number(draw: st.DrawFn, pool: _Pool) -> str | None:
+    """Arithmetic between a value and a Python number, on either side."""
+    a, c = pool.pick().name, draw(NUMBERS)
+    return draw(st.sampled_from(NUMBER_FORMS)).format(a=a, c=c)
+
+
+def _smooth(draw: st.DrawFn, pool: _Pool) -> str | None:
+    """Smooth elementwise functions, log and sqrt kept in their domain by a positive argument."""
+    return draw(st.sampled_from(SMOOTH_FORMS)).format(a=pool.pick().name)
+
+
+def _kinked(draw: st.DrawFn, pool: _Pool) -> str | None:
+    """Piecewise-smooth functions, used only where no element sits on or near a kink."""
+    a = pool.pick()
+    low, high = sorted([draw(GRID), draw(GRID)])
+    kinds = {
+        "{a}.relu()": [0],
+        "{a}.abs()": [0],
+        "{a}.leaky_relu(0.1)": [0],
+        f"{{a}}.clamp({low}, {high})": [low, high],
+        f"{{a}}.clamp(min={low})": [low],
+        f"{{a}}.clip(max={high})": [high],
+    }
+    form = draw(st.sampled_from(list(kinds)))
+    return form.format(a=a.name) if _clear_of(a.data, *kinds[form]) else None
+
+
+def _where(draw: st.DrawFn, pool: _Pool) -> str | None:
+    """where(c > t, a, b), the condition read off a value (away from the threshold)."""
+    a = pool.pick()
+    b = pool.pick_broadcasting(a.shape)
+    c = pool.pick_broadcasting(a.shape, b.shape)
+    t = draw(GRID)
+    if not _clear_of(c.data, t):
+        return None
+    return f"am.where({c.name} > {t}, {a.name}, {b.name})"
+
+
+def _matmul_shape(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    """Whether a @ b is defined for these shapes (NumPy's rules, asked of NumPy itself)."""
+    try:
+        np.matmul(np.zeros(a), np.zeros(b))
+    except ValueError:
+        return False
+    return True
+
+
+def _swapped(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return shape[:-2] + shape[-1:] + shape[-2:-1]
+
+
+def _matmul(draw: st.DrawFn, pool: _Pool) -> str | None:
+    """a @ b, or a @ b with b's last two dims swapped: whichever forms the shapes allow."""
+    a = pool.pick(lambda v: v.data.ndim >= 1)
+    if a is None:
+        return None
+    options = []
+    for b in pool.values:
+        if b.data.ndim >= 1 and _matmul_shape(a.shape, b.shape):
+            options.append((b, "{a} @ {b}"))
+        if b.data.ndim >= 2 and _matmul_shape(a.shape, _swapped(b.shape)):
+            options.append((b, "{a} @ {b}.transpose(-1, -2)"))
+    if not options:
+        return None
+    b, form = draw(st.sampled_from(options))
+    pool.picked.add(b.name)
+    return form.format(a=a.name, b=b.name)
+
+
+def _reduction(draw: st.DrawFn, pool: _Pool) -> str | None:
+    """sum, mean, max, min, var, std and logsumexp over drawn axes, in PyTorch or NumPy spelling."""
+    a = pool.pick()
+    axis = draw(ams.axes(a.shape))
+    keep = draw(st.booleans())
+    name = draw(st.sampled_from(["sum", "mean", "max", "min", "var", "std", "logsumexp"]))
+    args = f"dim={axis!r}, keepdim={keep}" if draw(st.booleans()) else f"axis={axis!r}, keepdims={keep}"
+    if name in ("max", "min") and not _clear_extreme(a.data, axis, largest=name == "max"):
+        return None
+    if name in ("var", "std"):
+        correction = draw(st.sampled_from([1, 0]))
+        spread = np.var(a.data, axis=axis, ddof=0)  # 0 exactly when all values are equal
+        if _count(a.shape, axis) <= correction or not np.all(spread > 1e-2):
+            return None
+        args += f", correction={correction}"
+    return f"{a.name}.{name}({args})"
+
+
+def _count(shape: tuple[int, ...], axis: Any) -> int:
+    axes = range(len(shape)) if axis is None else normalize_axis_tuple(axis, len(shape))
+    return math.prod(shape[i] for i in axes)
+
+
+def _clear_extreme(x: np.ndarray, axis: Any, largest: bool) -> bool:
+    """Whether the max (or min) over axis beats the runner-up by more than MARGIN everywhere."""
+    axes = tuple(range(x.ndim)) if axis is None else normalize_axis_tuple(axis, x.ndim)
+    moved = np.moveaxis(x, axes, tuple(range(x.ndim - len(axes), x.ndim)))
+    ranked = np.sort(moved.reshape(moved.shape[: x.ndim - len(axes)] + (-1,)), axis=-1)
+    if ranked.shape[-1] < 2:
+        return True
+    gap = ranked[..., -1] - ranked[..., -2] if largest else ranked[..., 1] - ranked[..., 0]
+    return bool(np.all(gap > MARGIN))
+
+
+def _softmax(draw: st.DrawFn, pool: _Pool) -> str | None:
+    """softmax or log_softmax along a drawn dim."""
+    a = pool.pick(lambda v: v.data.ndim >= 1)
+    if a is None:
+        return None
+    dim = draw(st.integers(-a.data.ndim, a.data.ndim - 1))
+    return f"{a.name}.{draw(st.sampled_from(['softmax', 'log_softmax']))}({dim})"
+
+
+def _reshaped(draw: st.DrawFn, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Another shape of the same size: the sides reordered, size-1 dims added, neighbours
+    merged, maybe one side left to infer (-1)."""
+    sides = draw(st.permutations(list(shape) + [1] * draw(st.integers(0, 2))))
+    new: list[int] = []
+    for n in sides:
+        if new and draw(st.booleans()):
+            new[-1] *= n
+        else:
+            new.append(n)
+    if new and draw(st.booleans()):
+        new[draw(st.integers(0, len(new) - 1))] = -1
+    return tuple(new)
+
+
+def _expanded(draw: st.DrawFn, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """A shape that `shape` broadcasts to: size-1 sides stretched, up to two dims in front."""
+    lead = draw(st.lists(st.integers(1, 3), max_size=2))
+    return tuple(lead) + tuple(draw(st.integers(1, 3)) if n == 1 else n for n in shape)
+
+
+def _reshape(draw: st.DrawFn, pool: _Pool) -> str | None:
+    """reshape, flatten, permute, transpose, T, squeeze, unsqueeze and broadcast_to."""
+    a = pool.pick()
+    x, ndim = a.name, a.data.ndim
+    dim = st.integers(-ndim, ndim - 1) if ndim else st.just(0)
+    kind = draw(st.sampled_from(SHAPE_OPS))
+    if kind == "reshape":
+        return f"{x}.reshape({_reshaped(draw, a.shape)!r})"
+    if kind == "flatten":
+        start, end = sorted([draw(dim), draw(dim)], key=lambda d: d % max(ndim, 1))
+        return f"{x}.flatten({start}, {end})"
+    if kind == "permute":
+        dims = [d - ndim if draw(st.booleans()) else d for d in draw(st.permutations(range(ndim)))]
+        return f"{x}.permute({', '.join(map(str, dims))})"
+    if kind == "transpose":
+        return f"{x}.transpose({draw(dim)}, {draw(dim)})" if ndim else None
+    if kind == "T":
+        return f"{x}.T"
+    if kind == "squeeze":
+        return f"{x}.squeeze({draw(ams.axes(a.shape))!r})"
+    if kind == "unsqueeze":
+        return f"{x}.unsqueeze({draw(st.integers(-ndim - 1, ndim))})"
+    return f"{x}.broadcast_to({_expanded(draw, a.shape)!r})"
+
+
+def _index_code(index: Any) -> str:
+    """An index as Python source: x[1:3, None, ..., np.array([0, 0])]."""
+    parts = index if isinstance(index, tuple) else (index,)
+    text = ", ".join(map(_index_part, parts))
+    return text + "," if isinstance(index, tuple) and len(index) == 1 else text or "()"
+
+
+def _index_part(part: Any) -> str:
+    if part is Ellipsis:
+        return "..."
+    if isinstance(part, slice):
+        ends = ["" if v is None else str(v) for v in (part.start, part.stop)]
+        return ":".join(ends) + ("" if part.step is None else f":{part.step}")
+    if isinstance(part, np.ndarray):
+        return f"np.array({part.tolist()!r})"
+    return repr(part)
+
+
+def _index(draw: st.DrawFn, pool: _Pool) -> str | None:
+    """Basic (ints, slices, None, ...) and advanced (masks, integer arrays with repeats) indexing."""
+    a = pool.pick()
+    indices = ams.advanced_indices if draw(st.booleans()) else ams.basic_indices
+    return f"{a.name}[{_index_code(draw(indices(a.shape)))}]"
+
+
+def _fused(draw: st.DrawFn, pool: _Pool) -> str | None:
+    """The fused ops: linear, and the losses with each reduction (targets differentiated too)."""
+    a = pool.pick(lambda v: v.data.ndim >= 1)
+    if a is None:
+        return None
+    kind = draw(st.sampled_from(FUSED_OPS))
+    reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+    if kind == "linear":
+        w = pool.pick(lambda v: v.data.ndim == 2 and v.shape[1] == a.shape[-1])
+        if w is None:
+            return None
+        b = pool.pick(lambda v: v.shape == w.shape[:1]) if draw(st.booleans()) else None
+        return f"F.linear({a.name}, {w.name}{'' if b is None else ', ' + b.name})"
+    if kind == "cross_entropy":
+        axis = 1 if a.data.ndim > 1 else 0
+        shape = a.shape[:axis] + a.shape[axis + 1 :]
+        target = draw(npst.arrays(np.int64, shape, elements=st.integers(0, a.shape[axis] - 1)))
+        return f"F.cross_entropy({a.name}, np.array({target.tolist()!r}), reduction={reduction!r})"
+    t = pool.pick(lambda v: v.shape == a.shape)
+    if kind == "bce":  # probabilities from a sigmoid, off its flat tails
+        if not (np.all(np.abs(a.data) < 20) and np.all(np.abs(t.data) < 20)):
+            return None
+        return f"F.binary_cross_entropy({a.name}.sigmoid(), {t.name}.sigmoid(), reduction={reduction!r})"
+    return f"F.{kind}({a.name}, {t.name}, reduction={reduction!r})"
+
+
+def _without(shape: tuple[int, ...], dim: int) -> tuple[int, ...]:
+    return shape[:dim] + shape[dim + 1 :]
+
+
+def _join(draw: st.DrawFn, pool: _Pool) -> str | None:
+    """cat along an existing dim, or stack along a new one, of 1 to 3 values (repeats allowed)."""
+    a = pool.pick()
+    ndim = a.data.ndim
+    if draw(st.booleans()):
+        parts = [a] + [pool.pick(lambda v: v.shape == a.shape) for _ in range(draw(st.integers(0, 2)))]
+        names = ", ".join(v.name for v in parts)
+        return f"am.stack([{names}], dim={draw(st.integers(-ndim - 1, ndim))})"
+    if ndim == 0:
+        return None
+    dim = draw(st.integers(-ndim, ndim - 1))
+    others = _without(a.shape, dim % ndim)
+
+    def fits(v: Value) -> bool:  # the same shape as a but along dim
+        return v.data.ndim == ndim and _without(v.shape, dim % ndim) == others
+
+    parts = [a] + [pool.pick(fits) for _ in range(draw(st.integers(0, 2)))]
+    names = ", ".join(v.name for v in parts)
+    if draw(st.booleans()):
+        return f"am.cat([{names}], dim={dim})"
+    return f"np.concatenate([{names}], axis={dim})"
+
+
+RULES = [
+    _arithmetic, _with_number, _smooth, _kinked, _where, _matmul, _reduction, _softmax, _reshape, _index,
+    _join, _fused,
+]
