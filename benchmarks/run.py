@@ -98,7 +98,7 @@ def main() -> None:
     print(f"NumPy {np.__version__} ({_blas()}), {ARGS.threads} BLAS thread(s), autograd_mini {am.__version__}"
           + (f", PyTorch {torch.__version__}" if torch else ", PyTorch not installed"))
     print("Each cell: median time per unit (min–max over repeats); ratio = contender / NumPy.\n")
-    header = f"{'workload':<38}{'unit':<14}{'NumPy':>12}{'autograd_mini':>30}{'ratio':>8}"
+    header = f"{'workload':<44}{'unit':<11}{'NumPy':>12}{'autograd_mini':>30}{'ratio':>8}"
     if torch:
         header += f"{'PyTorch':>12}{'ratio':>8}"
     print(header + "  same loss")
@@ -112,7 +112,7 @@ def main() -> None:
         ours = statistics.median(times) / per
         spread = f"{_fmt(min(times) / per)}–{_fmt(max(times) / per)}"
         cell = f"{_fmt(ours)} ({spread})"
-        row = f"{bench.name:<38}{bench.unit:<14}{_fmt(ref):>12}{cell:>30}{ours / ref:>7.2f}×"
+        row = f"{bench.name:<44}{bench.unit:<11}{_fmt(ref):>12}{cell:>30}{ours / ref:>7.2f}×"
         if torch and bench.torch:
             torch_times, _ = timed(functools.partial(bench.torch, torch), bench.repeats)
             t = statistics.median(torch_times) / per
@@ -123,7 +123,7 @@ def main() -> None:
         print(f"{row}  {'yes' if same else f'NO ({loss:.6g} vs {reference_loss:.6g})'}")
         if bench.measure_memory:
             ours_peak, ref_peak = peak_memory(bench.ours_step), peak_memory(bench.numpy_step)
-            print(f"{'  peak memory of one step':<52}{ref_peak / 2**20:>10.1f} MiB"
+            print(f"{'  peak memory of one step':<55}{ref_peak / 2**20:>10.1f} MiB"
                   f"{ours_peak / 2**20:>18.1f} MiB{ours_peak / ref_peak:>12.2f}×")
 
 

@@ -180,18 +180,22 @@ def torch_mlp(torch, sizes: tuple[int, ...], batch: int, steps: int, lr: float =
 
 
 def mlp_workload(name: str, sizes: tuple[int, ...], batch: int, steps: int, repeats: int) -> Workload:
-    def run(kind: type) -> float:
-        net = kind(sizes, batch)
+    """Each timed run takes `steps` more SGD steps on one network per side, built untimed: both
+    sides take the same steps from the same weights, so their losses stay comparable."""
+    numpy_net, our_net = NumpyMLP(sizes, batch), OursMLP(sizes, batch)
+
+    def run(net: NumpyMLP | OursMLP) -> float:
         for _ in range(steps):
             loss = net.step()
         return loss
 
-    warm_numpy, warm_ours = NumpyMLP(sizes, batch), OursMLP(sizes, batch)
+    def run_torch(torch) -> float:
+        return torch_mlp(torch, sizes, batch, steps)
+
     return Workload(
         name=name, unit="SGD step", units=steps, repeats=repeats,
-        numpy=lambda: run(NumpyMLP), ours=lambda: run(OursMLP),
-        torch=lambda torch: torch_mlp(torch, sizes, batch, steps), rtol=1e-4,
-        measure_memory=batch >= 256, numpy_step=warm_numpy.step, ours_step=warm_ours.step,
+        numpy=lambda: run(numpy_net), ours=lambda: run(our_net), torch=run_torch, rtol=1e-4,
+        measure_memory=batch >= 256, numpy_step=numpy_net.step, ours_step=our_net.step,
     )
 
 
@@ -257,7 +261,7 @@ def chain_torch(torch, length: int) -> float:
     for _ in range(length):
         z = z * CHAIN_FACTOR
     z.sum().backward()
-    return float(z.sum() + x.grad.sum())
+    return float(z.detach().sum() + x.grad.sum())
 
 
 # ---- an MLP written with raw Tensor ops (no nn), at a few sizes -----------------------------------

@@ -80,16 +80,7 @@ def reshape_inputs(draw: st.DrawFn) -> tuple:
     """A shape and another with the same number of elements: its sides reordered, with size-1
     dims added, neighbours merged, and maybe one side left for reshape to infer (-1)."""
     shape = draw(ams.shapes())
-    sides = draw(st.permutations(list(shape) + [1] * draw(st.integers(0, 2))))
-    new: list[int] = []
-    for n in sides:
-        if new and draw(st.booleans()):
-            new[-1] *= n
-        else:
-            new.append(n)
-    if new and draw(st.booleans()):
-        new[draw(st.integers(0, len(new) - 1))] = -1
-    return (shape,), {"shape": tuple(new)}
+    return (shape,), {"shape": draw(ams.reshaped(shape))}
 
 
 @st.composite

@@ -12,7 +12,7 @@ from autograd_mini.testing.gradcheck import GradcheckError, gradcheck, gradgradc
 
 _STRATEGIES = (
     "MAX_SIZE", "BroadcastableShapes", "advanced_indices", "axes", "basic_indices",
-    "broadcastable_shapes", "floats_in", "matmul_shapes", "shapes", "tensors",
+    "broadcastable_shapes", "floats_in", "matmul_shapes", "reshaped", "shapes", "tensors",
 )
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck", "strategies", *_STRATEGIES]

@@ -329,21 +329,6 @@ def _softmax(draw: st.DrawFn, pool: _Pool) -> str | None:
     return f"{a.name}.{draw(st.sampled_from(['softmax', 'log_softmax']))}({dim})"
 
 
-def _reshaped(draw: st.DrawFn, shape: tuple[int, ...]) -> tuple[int, ...]:
-    """Another shape of the same size: the sides reordered, size-1 dims added, neighbours
-    merged, maybe one side left to infer (-1)."""
-    sides = draw(st.permutations(list(shape) + [1] * draw(st.integers(0, 2))))
-    new: list[int] = []
-    for n in sides:
-        if new and draw(st.booleans()):
-            new[-1] *= n
-        else:
-            new.append(n)
-    if new and draw(st.booleans()):
-        new[draw(st.integers(0, len(new) - 1))] = -1
-    return tuple(new)
-
-
 def _expanded(draw: st.DrawFn, shape: tuple[int, ...]) -> tuple[int, ...]:
     """A shape that `shape` broadcasts to: size-1 sides stretched, up to two dims in front."""
     lead = draw(st.lists(st.integers(1, 3), max_size=2))
@@ -357,7 +342,7 @@ def _reshape(draw: st.DrawFn, pool: _Pool) -> str | None:
     dim = st.integers(-ndim, ndim - 1) if ndim else st.just(0)
     kind = draw(st.sampled_from(SHAPE_OPS))
     if kind == "reshape":
-        return f"{x}.reshape({_reshaped(draw, a.shape)!r})"
+        return f"{x}.reshape({draw(ams.reshaped(a.shape))!r})"
     if kind == "flatten":
         start, end = sorted([draw(dim), draw(dim)], key=lambda d: d % max(ndim, 1))
         return f"{x}.flatten({start}, {end})"

@@ -35,6 +35,7 @@ __all__ = [
     "broadcastable_shapes",
     "floats_in",
     "matmul_shapes",
+    "reshaped",
     "shapes",
     "tensors",
 ]
@@ -207,6 +208,22 @@ def axes(
     if not options:
         raise ValueError(f"axes: a 0-d shape has no int axis; allow None or tuples for shape {shape}")
     return st.one_of(options)
+
+
+@st.composite
+def reshaped(draw: st.DrawFn, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Another shape with as many elements as `shape`: its sides reordered, size-1 dims added,
+    neighbours merged, and maybe one side left for reshape to infer (-1)."""
+    sides = draw(st.permutations(list(shape) + [1] * draw(st.integers(0, 2))))
+    new: list[int] = []
+    for n in sides:
+        if new and draw(st.booleans()):
+            new[-1] *= n
+        else:
+            new.append(n)
+    if new and draw(st.booleans()):
+        new[draw(st.integers(0, len(new) - 1))] = -1
+    return tuple(new)
 
 
 def basic_indices(shape: tuple[int, ...]) -> SearchStrategy[Any]:
