@@ -21,6 +21,7 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads for every contender")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
     parser.add_argument("--only", nargs="*", help="run only these workloads")
+    parser.add_argument("--plot", metavar="FILE.png", help="also draw the ratios (needs matplotlib)")
     return parser.parse_args()
 
 
@@ -56,15 +57,20 @@ def _torch():
     return torch
 
 
-def timed(fn: Callable[[], float], repeats: int) -> tuple[list[float], float]:
-    """Seconds of each of `repeats` runs (after one warm-up run), and the last run's loss."""
-    loss = fn()
-    times = []
+def timed(contenders: list[Callable[[], float]], repeats: int) -> list[tuple[list[float], float]]:
+    """For each contender: seconds of each of `repeats` runs, and its last run's loss.
+
+    Runs alternate between the contenders (after one warm-up run each), so a slow spell of
+    the machine falls on all of them alike rather than on whichever ran then.
+    """
+    losses = [fn() for fn in contenders]
+    times: list[list[float]] = [[] for _ in contenders]
     for _ in range(repeats):
-        start = time.perf_counter()
-        loss = fn()
-        times.append(time.perf_counter() - start)
-    return times, loss
+        for i, fn in enumerate(contenders):
+            start = time.perf_counter()
+            losses[i] = fn()
+            times[i].append(time.perf_counter() - start)
+    return list(zip(times, losses))
 
 
 def peak_memory(fn: Callable[[], float]) -> int:
@@ -102,29 +108,59 @@ def main() -> None:
     if torch:
         header += f"{'PyTorch':>12}{'ratio':>8}"
     print(header + "  same loss")
+    ratios: list[tuple[str, float, float | None]] = []  # (workload, ours / NumPy, PyTorch / NumPy)
     for bench in workloads.all_workloads(quick):
         if ARGS.only and bench.name not in ARGS.only:
             continue
-        reference_times, reference_loss = timed(bench.numpy, bench.repeats)
-        times, loss = timed(bench.ours, bench.repeats)
+        contenders = [bench.numpy, bench.ours]
+        if torch and bench.torch:
+            contenders.append(functools.partial(bench.torch, torch))
+        (reference_times, reference_loss), (times, loss), *torch_result = timed(contenders, bench.repeats)
         per = bench.units
         ref = statistics.median(reference_times) / per
         ours = statistics.median(times) / per
         spread = f"{_fmt(min(times) / per)}–{_fmt(max(times) / per)}"
         cell = f"{_fmt(ours)} ({spread})"
         row = f"{bench.name:<44}{bench.unit:<11}{_fmt(ref):>12}{cell:>30}{ours / ref:>7.2f}×"
-        if torch and bench.torch:
-            torch_times, _ = timed(functools.partial(bench.torch, torch), bench.repeats)
-            t = statistics.median(torch_times) / per
-            row += f"{_fmt(t):>12}{t / ref:>7.2f}×"
+        torch_ratio = None
+        if torch_result:
+            t = statistics.median(torch_result[0][0]) / per
+            torch_ratio = t / ref
+            row += f"{_fmt(t):>12}{torch_ratio:>7.2f}×"
         elif torch:
             row += f"{'—':>12}{'':>8}"
         same = np.isclose(loss, reference_loss, rtol=bench.rtol, atol=1e-12)
         print(f"{row}  {'yes' if same else f'NO ({loss:.6g} vs {reference_loss:.6g})'}")
+        ratios.append((bench.name, ours / ref, torch_ratio))
         if bench.measure_memory:
             ours_peak, ref_peak = peak_memory(bench.ours_step), peak_memory(bench.numpy_step)
             print(f"{'  peak memory of one step':<55}{ref_peak / 2**20:>10.1f} MiB"
                   f"{ours_peak / 2**20:>18.1f} MiB{ours_peak / ref_peak:>12.2f}×")
+    if ARGS.plot:
+        plot(ratios, ARGS.plot)
+
+
+def plot(ratios: list[tuple[str, float, float | None]], path: str) -> None:
+    """Horizontal bars of each contender's time as a multiple of hand-written NumPy's."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("--plot needs matplotlib: pip install matplotlib")
+        return
+    names = [name for name, _, _ in ratios]
+    rows = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(9, 0.5 * len(names) + 1.5))
+    ax.barh(rows - 0.2, [r for _, r, _ in ratios], height=0.4, label="autograd_mini")
+    ax.barh(rows + 0.2, [t or 0 for _, _, t in ratios], height=0.4, label="PyTorch")
+    ax.axvline(1, color="black", linewidth=1)
+    ax.set(yticks=rows, yticklabels=names, xscale="log", xlabel="time / hand-written NumPy (log scale)")
+    ax.invert_yaxis()
+    ax.legend()
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    print(f"Saved the plot to {path}")
 
 
 if __name__ == "__main__":
