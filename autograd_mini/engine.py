@@ -125,7 +125,7 @@ def run(
     queue: list[tuple[int, Function]] = []  # (-sequence number, node): newest op first
     leaves: list[Tensor] = []  # leaves are finished last, once their gradient is complete
     shared = {id(seed) for seed in seeds}  # arrays that must not become a .grad uncopied
-    check_saved_arrays = inplace.has_changes()  # else nothing can have changed under a node
+    last_change = inplace.latest_change  # nodes made after it saved arrays nothing has changed since
 
     # The first gradients to deliver are the seeds, to the roots.
     vertices = [_vertex(root) for root in roots]
@@ -164,7 +164,7 @@ def run(
                     f"backward: the graph through {node.name} was freed by an earlier backward call; "
                     "pass retain_graph=True to the first call to backpropagate through it twice"
                 )
-            if check_saved_arrays and node.saved_values:
+            if node.sequence_number < last_change and node.saved_values:
                 inplace.check_saved(node)
             if node.hooks:
                 g = _run_hooks(node.hooks, g, create_graph, shared)

@@ -46,10 +46,9 @@ class Function:
 
     # What the engine reads on every node, in slots; the dict holds what ops keep on ctx.
     __slots__ = (
-        "parents", "needs_input_grad", "sequence_number", "out_shape", "out_dtype", "out_ref", "__dict__"
+        "parents", "needs_input_grad", "saved_values", "sequence_number", "out_shape", "out_dtype",
+        "out_ref", "__dict__",
     )
-
-    saved_values: tuple = ()  # what save_for_backward was given
     hooks: list | None = None  # gradient hooks of the tensor this node made (see Tensor.register_hook)
 
     # Words for a forward that NumPy rejected, as in "add: shapes (2,) and (3,) cannot be
@@ -102,6 +101,7 @@ class Function:
         go to forward unchanged and get no gradient.
         """
         ctx = cls()
+        ctx.saved_values = ()  # what save_for_backward is given, if forward calls it
         # One plain loop over the inputs (the cheapest way, as this runs for every op): their
         # arrays for forward, which need a gradient, and where each gradient goes: the op that
         # made the input, or the leaf itself. The node keeps no input Tensors, so arrays that
@@ -120,7 +120,7 @@ class Function:
                 arrays.append(x)
             needs.append(False)
             parents.append(None)
-        ctx.needs_input_grad = needs
+        ctx.needs_input_grad = tuple(needs)  # a tuple of bools: the garbage collector skips it
         record = record and _mode.enabled
         try:
             data = cls.forward(ctx, *arrays, **options) if options else cls.forward(ctx, *arrays)
@@ -156,7 +156,7 @@ class Function:
 
     def release(self) -> None:
         """Drop everything saved for backward, and the links to the inputs, to free memory."""
-        self.parents = None
+        self.parents, self.saved_values = None, ()
         self.__dict__.clear()
 
     @property

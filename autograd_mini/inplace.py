@@ -3,7 +3,8 @@
 Every in-place change (the Tensor methods add_, mul_, zero_, ..., and optimizer steps) is stamped
 with the op sequence number current at that moment. A node saved its arrays when it was made, so
 if an array it saved carries a later stamp, backward would compute with the wrong values: the
-engine raises instead. No op pays for this until something is changed in place.
+engine raises instead. Only nodes made before the latest change are checked, so a training loop,
+whose optimizer changes the weights after backward, pays nothing for it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from autograd_mini.grad_mode import _mode
 
 # id(base array) -> (weak reference to it, sequence number when it was last changed in place)
 _changed: dict[int, tuple[ref, int]] = {}
+latest_change = -1  # the stamp of the most recent change: nodes made after it need no check
 
 
 def mark_changed(array: np.ndarray) -> None:
@@ -27,7 +29,9 @@ def mark_changed(array: np.ndarray) -> None:
     if len(_changed) > 4096:  # drop the entries of arrays that no longer exist
         for key in [k for k, (r, _) in _changed.items() if r() is None]:
             del _changed[key]
-    _changed[id(base)] = (ref(base), next(function._sequence))
+    global latest_change
+    latest_change = next(function._sequence)
+    _changed[id(base)] = (ref(base), latest_change)
 
 
 def check_saved(node: Any) -> None:
@@ -44,11 +48,6 @@ def check_saved(node: Any) -> None:
                 "be wrong; use the out-of-place op (e.g. x = x * 2, not x.mul_(2)), or change it "
                 "only after backward"
             )
-
-
-def has_changes() -> bool:
-    """Whether anything was ever changed in place (until then the engine skips the check)."""
-    return bool(_changed)
 
 
 def apply_inplace(t: Any, name: str, change: Callable[[np.ndarray], Any]) -> Any:
