@@ -95,7 +95,9 @@ def _seed_gradient(tensor: Tensor, gradient: Any, caller: str) -> Any:
                 f"{caller}: a gradient argument is needed for a tensor of shape {tensor.shape}; "
                 "only one-element outputs get an implicit gradient of 1"
             )
-        return np.ones(tensor.shape, tensor.dtype)
+        seed = np.empty(tensor.data.shape, tensor.data.dtype)  # np.ones, without its Python wrapper
+        seed.fill(1)
+        return seed
     gradient = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=tensor.dtype)
     if gradient.shape != tensor.shape:
         raise ValueError(
@@ -124,8 +126,9 @@ def run(
     pending: dict[Any, Any] = {}  # node or leaf -> the sum of the gradients it got so far
     queue: list[tuple[int, Function]] = []  # (-sequence number, node): newest op first
     leaves: list[Tensor] = []  # leaves are finished last, once their gradient is complete
-    shared = {id(seed) for seed in seeds}  # arrays that must not become a .grad uncopied
+    shared = set(map(id, seeds))  # arrays that must not become a .grad uncopied
     last_change = inplace.latest_change  # nodes made after it saved arrays nothing has changed since
+    inspect = anomaly._mode.enabled or bool(_observers)  # read once: both are rare
 
     # The first gradients to deliver are the seeds, to the roots.
     vertices = [_vertex(root) for root in roots]
@@ -139,19 +142,20 @@ def run(
             for vertex, gx in zip(vertices, grads):
                 if vertex is None or gx is None:
                     continue
-                is_leaf = isinstance(vertex, Tensor)
-                shape, dtype = (vertex.data.shape, vertex.data.dtype) if is_leaf else (
-                    vertex.out_shape, vertex.out_dtype)
-                if gx.shape != shape or gx.dtype != dtype:
+                if isinstance(vertex, Tensor):  # a leaf
+                    shape, dtype = vertex.data.shape, vertex.data.dtype
+                else:
+                    shape, dtype = vertex.out_shape, vertex.out_dtype
+                if gx.shape != shape or gx.dtype is not dtype:  # dtypes are nearly always the same object
                     gx = _fit(gx, shape, dtype)
                 previous = pending.get(vertex)
                 if previous is not None:
                     pending[vertex] = previous + gx
-                elif is_leaf:
-                    pending[vertex] = gx
+                    continue
+                pending[vertex] = gx
+                if isinstance(vertex, Tensor):
                     leaves.append(vertex)
                 else:
-                    pending[vertex] = gx
                     heappush(queue, (-vertex.sequence_number, vertex))
             if not queue:
                 break
@@ -159,7 +163,8 @@ def run(
             # The newest queued node has had every gradient it will get: run its backward.
             node = heappop(queue)[1]
             g = pending.pop(node)
-            if node.parents is None:
+            vertices = node.parents
+            if vertices is None:
                 raise RuntimeError(
                     f"backward: the graph through {node.name} was freed by an earlier backward call; "
                     "pass retain_graph=True to the first call to backpropagate through it twice"
@@ -173,8 +178,7 @@ def run(
             grads = node.backward(node, g)
             if type(grads) is not tuple:
                 grads = (grads,)
-            vertices = node.parents
-            if len(grads) != len(vertices) or anomaly._mode.enabled or _observers:
+            if inspect or len(grads) != len(vertices):
                 _inspect_step(node, g, grads)
             if not retain_graph:
                 node.release()

@@ -36,6 +36,7 @@ from autograd_mini import anomaly
 from autograd_mini.grad_mode import _mode
 
 _sequence = count()
+_new = object.__new__  # bound once: the attribute lookup costs on every op
 
 if TYPE_CHECKING:
     from autograd_mini.tensor import Tensor
@@ -130,12 +131,13 @@ class Function:
         if type(data) is not np.ndarray:  # NumPy returns scalars for 0-d results
             scalar, data = data, np.asarray(data)
             # A saved result must stay the output's own data, or create_graph sees a constant.
-            ctx.saved_values = tuple([data if v is scalar else v for v in ctx.saved_values])
+            if ctx.saved_values:
+                ctx.saved_values = tuple([data if v is scalar else v for v in ctx.saved_values])
         if anomaly._mode.enabled:  # debugging aid: stop at the first NaN/inf, saying where
             anomaly.check_forward(cls.__name__.lower(), arrays, data)
             if record:
                 ctx.created_at = anomaly.user_frame()
-        out = object.__new__(Tensor)  # Tensor._make, inlined on this hot path
+        out = _new(Tensor)  # Tensor._make, inlined on this hot path
         out.data, out.grad, out._hooks, out._version = data, None, None, 0
         if record:
             ctx.parents = parents

@@ -31,7 +31,9 @@ def mark_changed(array: np.ndarray) -> None:
             del _changed[key]
     global latest_change
     latest_change = next(function._sequence)
-    _changed[id(base)] = (ref(base), latest_change)
+    entry = _changed.get(id(base))  # optimizers mark the same arrays every step: reuse their weakref
+    weak = entry[0] if entry is not None and entry[0]() is base else ref(base)
+    _changed[id(base)] = (weak, latest_change)
 
 
 def check_saved(node: Any) -> None:
