@@ -52,11 +52,11 @@ def train(
     x, y = am.tensor(INPUTS), am.tensor(TARGETS)
     opt_class = {"sgd": optim.SGD, "adam": optim.Adam}[optimizer]
     opt = opt_class(model.parameters(), lr=lr)
-    half_sum_of_squares = nn.MSELoss(reduction="sum")
+    sum_of_squares = nn.MSELoss(reduction="sum")
     losses = []
     for epoch in range(epochs):
         output = model(x)
-        loss = 0.5 * half_sum_of_squares(output, y)  # the tutorial's gradient: error·σ', summed
+        loss = 0.5 * sum_of_squares(output, y)  # the tutorial's gradient: error·σ', summed
         opt.zero_grad()
         loss.backward()
         opt.step()
