@@ -1,5 +1,7 @@
 """autograd_mini: reverse-mode automatic differentiation on NumPy, with a PyTorch-style API."""
 
+import numpy as np
+
 from autograd_mini.anomaly import AnomalyError, detect_anomaly
 from autograd_mini.creation import (
     arange,
@@ -43,18 +45,24 @@ logsumexp, softmax, log_softmax = Tensor.logsumexp, Tensor.softmax, Tensor.log_s
 reshape, flatten, permute, transpose = Tensor.reshape, Tensor.flatten, Tensor.permute, Tensor.transpose
 squeeze, unsqueeze, broadcast_to = Tensor.squeeze, Tensor.unsqueeze, Tensor.broadcast_to
 
+# Dtype names as PyTorch spells them (they are NumPy's dtypes), for tensor(..., dtype=am.float64).
+float16, float32, float64 = np.float16, np.float32, np.float64
+int32, int64, uint8, bool = np.int32, np.int64, np.uint8, np.bool_  # noqa: A001
+float, double, long = np.float32, np.float64, np.int64  # noqa: A001
+
 # The layers, losses and optimizers load last: they are built on everything above.
 from autograd_mini import nn, optim, testing, viz  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AnomalyError", "CheckpointError", "Function", "Tensor", "abs", "arange", "broadcast_to", "cat", "clamp",
-    "clip", "concatenate", "cos", "detect_anomaly", "enable_grad", "exp", "flatten", "from_numpy", "full",
-    "get_default_dtype", "grad", "is_grad_enabled", "leaky_relu", "load", "log", "log_softmax",
-    "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "nn",
-    "no_grad", "ones", "ones_like", "optim", "testing", "permute", "rand", "randn", "relu", "reshape", "save",
-    "set_default_dtype", "set_grad_enabled", "sigmoid", "sin", "softmax", "sqrt", "squeeze",
-    "stack", "std", "sum", "tanh", "tensor", "transpose", "unsqueeze", "var", "viz", "where", "zeros",
-    "zeros_like",
+    "AnomalyError", "CheckpointError", "Function", "Tensor", "abs", "arange", "bool",
+    "broadcast_to", "cat", "clamp", "clip", "concatenate", "cos", "detect_anomaly", "double",
+    "enable_grad", "exp", "flatten", "float", "float16", "float32", "float64", "from_numpy", "full",
+    "get_default_dtype", "grad", "int32", "int64", "is_grad_enabled", "leaky_relu", "load", "log",
+    "log_softmax", "logsumexp", "long", "manual_seed", "matmul", "max", "maximum", "mean", "min",
+    "minimum", "nn", "no_grad", "ones", "ones_like", "optim", "permute", "rand", "randn", "relu",
+    "reshape", "save", "set_default_dtype", "set_grad_enabled", "sigmoid", "sin", "softmax", "sqrt",
+    "squeeze", "stack", "std", "sum", "tanh", "tensor", "testing", "transpose", "uint8",
+    "unsqueeze", "var", "viz", "where", "zeros", "zeros_like",
 ]

@@ -271,3 +271,10 @@ X = am.tensor(np.ones((2, 3)))
 def test_bad_input_raises_a_specific_error_naming_the_shapes(call, error, message):
     with pytest.raises(error, match=re.escape(message)):
         call()
+
+
+def test_pytorch_dtype_names_are_numpy_dtypes():
+    assert am.tensor([1, 2], dtype=am.float64).dtype == np.float64
+    assert am.tensor([1.7], dtype=am.long).dtype == np.int64
+    assert am.zeros(2, dtype=am.float).dtype == np.float32
+    assert (am.double, am.bool) == (np.float64, np.bool_)
