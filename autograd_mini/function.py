@@ -84,6 +84,8 @@ class Function:
 
     def _in_graph(self, value: Any) -> Any:
         """value as a Tensor of the graph if it is an input's or the result's array."""
+        if not isinstance(value, np.ndarray):  # numbers, None: constants
+            return value
         if value is self.out_ref():
             return Tensor._make(value, self, True)
         for parent in self.parents:

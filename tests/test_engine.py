@@ -327,3 +327,23 @@ def test_functions_record_nothing_when_no_input_needs_a_gradient():
     assert y.grad_fn is None and not y.requires_grad
     with am.no_grad():
         assert Cube.apply(leaf(2.0)).grad_fn is None
+
+
+def test_a_function_saving_none_and_numbers_works_under_create_graph():
+    class ScaledSquare(am.Function):
+        @staticmethod
+        def forward(ctx, x, scale=2.0):
+            ctx.save_for_backward(x, None, scale)  # None and numbers are constants of backward
+            return scale * x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, nothing, scale = ctx.saved_tensors
+            assert nothing is None and scale == 2.0
+            return 2 * scale * x * grad, None
+
+    x = am.tensor([1.0, 3.0], dtype=np.float64, requires_grad=True)
+    (g,) = am.grad(ScaledSquare.apply(x * 1.0, 2.0).sum(), x, create_graph=True)
+    g.sum().backward()
+    np.testing.assert_array_equal(g.data, [4.0, 12.0])
+    np.testing.assert_array_equal(x.grad.data, [4.0, 4.0])
