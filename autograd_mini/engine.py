@@ -46,7 +46,7 @@ def backward(
     retain_graph defaults to create_graph, as in PyTorch: a recorded backward pass refers to
     the graph it came from, so that graph must outlive it.
     """
-    seed = _seed_gradient(tensor, gradient, "backward")
+    seed = _seed_gradient(tensor, gradient, "backward", create_graph)
     keep = create_graph if retain_graph is None else retain_graph
     run([tensor], [seed], retain_graph=keep, create_graph=create_graph)
 
@@ -68,7 +68,7 @@ def grad(
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray, np.generic, int, float)):
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
-    seeds = [_seed_gradient(o, g, "grad") for o, g in zip(outputs, grad_outputs, strict=True)]
+    seeds = [_seed_gradient(o, g, "grad", create_graph) for o, g in zip(outputs, grad_outputs, strict=True)]
     for x in inputs:
         if not x.requires_grad:
             raise RuntimeError(f"grad: an input of shape {x.shape} does not require grad")
@@ -82,8 +82,12 @@ def grad(
     return results
 
 
-def _seed_gradient(tensor: Tensor, gradient: Any, caller: str) -> Any:
-    """The starting d(loss)/d(tensor): ones for a one-element tensor, else the given gradient."""
+def _seed_gradient(tensor: Tensor, gradient: Any, caller: str, create_graph: bool) -> Any:
+    """The starting d(loss)/d(tensor): ones for a one-element tensor, else the given gradient.
+
+    Under create_graph a Tensor gradient stays a Tensor, so that results can be differentiated
+    with respect to it too (as a Jacobian-vector product by double backward needs).
+    """
     if not tensor.requires_grad:
         raise RuntimeError(
             f"{caller}: the tensor does not require grad and has no grad_fn; "
@@ -98,12 +102,14 @@ def _seed_gradient(tensor: Tensor, gradient: Any, caller: str) -> Any:
         seed = np.empty(tensor.data.shape, tensor.data.dtype)  # np.ones, without its Python wrapper
         seed.fill(1)
         return seed
-    gradient = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=tensor.dtype)
-    if gradient.shape != tensor.shape:
+    if np.shape(_data(gradient)) != tensor.shape:
         raise ValueError(
-            f"{caller}: the gradient has shape {gradient.shape} but the tensor has shape {tensor.shape}"
+            f"{caller}: the gradient has shape {np.shape(_data(gradient))} but the tensor has shape "
+            f"{tensor.shape}"
         )
-    return gradient
+    if isinstance(gradient, Tensor):
+        return gradient if create_graph else gradient.data
+    return np.asarray(gradient, dtype=tensor.dtype)
 
 
 def run(
@@ -126,13 +132,14 @@ def run(
     pending: dict[Any, Any] = {}  # node or leaf -> the sum of the gradients it got so far
     queue: list[tuple[int, Function]] = []  # (-sequence number, node): newest op first
     leaves: list[Tensor] = []  # leaves are finished last, once their gradient is complete
-    shared = set(map(id, seeds))  # arrays that must not become a .grad uncopied
+    shared = {id(_data(seed)) for seed in seeds}  # arrays that must not become a .grad uncopied
     last_change = inplace.latest_change  # nodes made after it saved arrays nothing has changed since
     inspect = anomaly._mode.enabled or bool(_observers)  # read once: both are rare
 
     # The first gradients to deliver are the seeds, to the roots.
     vertices = [_vertex(root) for root in roots]
-    grads = [Tensor._make(seed, None, False) for seed in seeds] if create_graph else seeds
+    grads = [_as_tensor(seed) for seed in seeds] if create_graph else seeds
+    node = None  # the node whose gradients are being delivered (none for the seeds)
     previous_mode = _mode.enabled
     _mode.enabled = create_graph  # under create_graph the backward formulas are recorded
     try:
@@ -147,7 +154,7 @@ def run(
                 else:
                     shape, dtype = vertex.out_shape, vertex.out_dtype
                 if gx.shape != shape or gx.dtype is not dtype:  # dtypes are nearly always the same object
-                    gx = _fit(gx, shape, dtype)
+                    gx = _fit(gx, shape, dtype, node)
                 previous = pending.get(vertex)
                 if previous is not None:
                     pending[vertex] = previous + gx
@@ -188,7 +195,8 @@ def run(
             if leaf._hooks:
                 g = _run_hooks(leaf._hooks, g, create_graph, shared)
             if wanted is None:
-                _accumulate(leaf, g, create_graph, shared)
+                if leaf.requires_grad:  # it may have been switched off since the graph was made
+                    _accumulate(leaf, g, create_graph, shared)
             elif leaf in wanted:
                 captured[leaf] = g if create_graph else _wrap(g)
     finally:
@@ -213,9 +221,19 @@ def _inspect_step(node: Function, g: Any, grads: tuple) -> None:
         callback(node, g, grads)
 
 
-def _fit(g: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
-    """Give a gradient its input's shape (summing out broadcast dims) and dtype."""
+def _fit(g: Any, shape: tuple[int, ...], dtype: np.dtype, node: Function | None) -> Any:
+    """Give a gradient its input's shape (summing out broadcast dims) and dtype.
+
+    A gradient that is not a broadcast of the input's shape is a bug in the backward that made
+    it: an error, never a silent reshape.
+    """
     if g.shape != shape:
+        lead = g.ndim - len(shape)
+        if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, g.shape[lead:])):
+            source = f"{node.name} returned" if node is not None else "got"
+            raise RuntimeError(
+                f"backward: {source} a gradient of shape {g.shape} for an input of shape {shape}"
+            )
         g = sum_to_shape(g, shape)
     if g.dtype != dtype:
         g = g.astype(dtype)
@@ -233,35 +251,59 @@ def sum_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
 def _accumulate(t: Tensor, g: Any, create_graph: bool, shared: set[int]) -> None:
     """Add g into t.grad.
 
-    The first gradient is kept as it is when it is a fresh array of its own (most are: a
-    backward formula's result), else copied: a view, a read-only broadcast, the seed, or an
-    array already given to another tensor (Add hands one array to both inputs) must not
-    become a .grad that later in-place changes could reach through another name.
+    The first gradient is kept as it is when its array is fresh and its own (most are: a
+    backward formula's result), else copied: a view, a read-only broadcast, the seed, an array a
+    hook saw or returned, or one already given to another tensor (Add hands one array to both
+    inputs) must not become a .grad that later in-place changes could reach through another name.
     """
-    if create_graph:
-        t.grad = g if t.grad is None else t.grad + g
-    elif t.grad is None:
-        if type(g) is np.ndarray and g.base is None and g.flags.writeable and id(g) not in shared:
-            shared.add(id(g))
+    if t.grad is not None:
+        if create_graph:
+            t.grad = t.grad + g
         else:
-            g = np.array(g)
-        t.grad = Tensor._make(g, None, False)
+            t.grad.data = t.grad.data + g
+        return
+    array = g.data if create_graph else g
+    if type(array) is np.ndarray and array.base is None and array.flags.writeable and id(array) not in shared:
+        shared.add(id(array))
+    elif create_graph:
+        g = g + 0  # a recorded copy: new array, same graph
     else:
-        t.grad.data = t.grad.data + g
+        g = np.array(g)
+    t.grad = g if create_graph else Tensor._make(g, None, False)
 
 
 def _run_hooks(hooks: list, g: Any, create_graph: bool, shared: set[int]) -> Any:
-    """Pass g through a tensor's hooks in order; a RetainGrad stores it in that tensor's .grad."""
+    """Pass g through a tensor's hooks in order; then RetainGrad stores it in the tensor's .grad,
+    last, as in PyTorch. A hook must keep the gradient's shape and dtype."""
     for hook in list(hooks):
         if isinstance(hook, RetainGrad):
-            t = hook.tensor()
-            if t is not None:
-                _accumulate(t, g, create_graph, shared)
             continue
+        shared.add(id(_data(g)))  # the hook may keep it
         result = hook(g if create_graph else _wrap(g))
-        if result is not None:
-            g = result if create_graph else np.asarray(result.data if isinstance(result, Tensor) else result)
+        if result is None:
+            continue
+        array = np.asarray(_data(result))
+        if array.shape != np.shape(_data(g)) or array.dtype != _data(g).dtype:
+            raise RuntimeError(
+                f"a hook returned a gradient of shape {array.shape} and dtype {array.dtype} for one "
+                f"of shape {np.shape(_data(g))} and dtype {_data(g).dtype}; hooks must keep both"
+            )
+        shared.add(id(array))  # the caller may keep it
+        g = _as_tensor(result) if create_graph else array
+    for hook in hooks:
+        if isinstance(hook, RetainGrad) and (t := hook.tensor()) is not None:
+            _accumulate(t, g, create_graph, shared)
     return g
+
+
+def _data(g: Any) -> Any:
+    """The array of a gradient that may be a Tensor (under create_graph) or an array."""
+    return g.data if isinstance(g, Tensor) else g
+
+
+def _as_tensor(g: Any) -> Tensor:
+    """A gradient as a Tensor for a recorded backward pass (a given Tensor stays as it is)."""
+    return g if isinstance(g, Tensor) else Tensor._make(np.asarray(g), None, False)
 
 
 def _wrap(g: Any) -> Tensor:

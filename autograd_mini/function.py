@@ -86,14 +86,14 @@ class Function:
         """value as a Tensor of the graph if it is an input's or the result's array."""
         if not isinstance(value, np.ndarray):  # numbers, None: constants
             return value
-        if value is self.out_ref():
-            return Tensor._make(value, self, True)
-        for parent in self.parents:
+        for parent in self.parents:  # inputs first: a forward may return an input as it is
             if isinstance(parent, Tensor):
                 if parent.data is value:
                     return parent
             elif parent is not None and parent.out_ref() is value:
                 return Tensor._make(value, parent, True)  # the same node, so the same gradient
+        if value is self.out_ref():
+            return Tensor._make(value, self, True)
         return value
 
     @classmethod

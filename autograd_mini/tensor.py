@@ -117,11 +117,17 @@ class Tensor:
         return self.grad_fn is None
 
     def detach(self) -> Tensor:
-        """The same data (shared, not copied) outside the graph: no gradient flows through it."""
-        return Tensor._make(self.data, None, False)
+        """The same data (shared, not copied) outside the graph: no gradient flows through it.
+
+        It holds a view, not the array itself, so that a graph recording both tensors can tell
+        them apart (see Function.saved_tensors).
+        """
+        return Tensor._make(self.data.view(), None, False)
 
     def retain_grad(self) -> None:
         """Keep .grad on this non-leaf tensor after backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: this tensor does not require grad, so it never gets a gradient")
         if self.grad_fn is not None and not self.retains_grad:
             self._add_hook(RetainGrad(self))
 

@@ -1,0 +1,115 @@
+"""Engine corners: aliasing of gradients, hooks, bad backward shapes, gradients of seeds."""
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+
+
+def leaf(*values):
+    return am.tensor(np.array(values, dtype=np.float64), requires_grad=True)
+
+
+def test_a_detached_operand_is_a_constant_in_second_derivatives():
+    x = leaf(1.5, 2.0)
+    y = x.exp()
+    (g,) = am.grad((y * y.detach()).sum(), x, create_graph=True)
+    (second,) = am.grad(g.sum(), x)
+    np.testing.assert_allclose(second.data, np.exp(2 * x.data))  # d/dx of e^x · e^x(const)
+    (g,) = am.grad((x * x.detach()).sum(), x, create_graph=True)
+    assert not g.requires_grad  # the gradient is the constant x.detach()
+
+
+def test_a_gradient_that_requires_grad_stays_in_the_graph():
+    # Jacobian-vector product by double backward: d/dv of (vᵀJ) u = J u
+    x, v = leaf(1.0, 2.0), leaf(1.0, 1.0)
+    (g,) = am.grad(x * x * x, x, grad_outputs=v, create_graph=True)
+    (jvp,) = am.grad(g, v, grad_outputs=am.tensor(np.array([1.0, 0.0])))
+    np.testing.assert_allclose(jvp.data, [3.0, 0.0])
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_gradients_are_never_shared_between_tensors_or_with_the_caller(create_graph):
+    a, b = leaf(1.0, 2.0), leaf(3.0, 4.0)
+    seed = am.tensor(np.array([1.0, 1.0]))
+    (a + b).backward(seed, create_graph=create_graph)
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    assert not np.shares_memory(a.grad.data, seed.data)
+    with am.no_grad():
+        a.grad.zero_()
+    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+    np.testing.assert_array_equal(seed.data, [1.0, 1.0])
+
+
+def test_gradient_of_a_sum_is_writable_under_create_graph():
+    x = leaf(1.0, 2.0)
+    x.sum().backward(create_graph=True)
+    with am.no_grad():
+        x.grad.zero_()  # not a read-only broadcast view
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+
+
+def test_arrays_a_hook_keeps_or_returns_are_not_the_grad():
+    x = leaf(1.0, 2.0)
+    kept = []
+    x.register_hook(kept.append)
+    (x * 3).sum().backward()
+    x.grad.data[:] = 0
+    np.testing.assert_array_equal(kept[0].data, [3.0, 3.0])
+
+    replacement = am.tensor(np.array([5.0, 5.0]))
+    y = leaf(1.0, 2.0)
+    y.register_hook(lambda g: replacement)
+    (y * 3).sum().backward()
+    y.grad.data[:] = 0
+    np.testing.assert_array_equal(replacement.data, [5.0, 5.0])
+
+
+def test_a_hook_must_keep_shape_and_dtype():
+    x = leaf(1.0, 2.0, 3.0)
+    x.register_hook(lambda g: am.tensor(np.ones((2, 3))))
+    with pytest.raises(RuntimeError, match=r"hook returned a gradient of shape \(2, 3\).*\(3,\)"):
+        (x * 2).sum().backward()
+    y = leaf(1.0, 2.0)
+    y.register_hook(lambda g: g.float())
+    with pytest.raises(RuntimeError, match="float32.*float64"):
+        (y * 2).sum().backward()
+
+
+def test_retain_grad_sees_what_the_hooks_made_of_the_gradient():
+    x = leaf(1.0, 2.0)
+    y = x * 1
+    y.retain_grad()
+    y.register_hook(lambda g: g * 10)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.grad.data, [10.0, 10.0])
+    np.testing.assert_array_equal(x.grad.data, [10.0, 10.0])
+
+
+def test_retain_grad_on_a_tensor_without_gradients_is_an_error():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        am.tensor([1.0]).retain_grad()
+
+
+@pytest.mark.parametrize("wrong", [np.arange(6.0), np.ones((3, 2)), np.ones((2, 3, 2))])
+def test_a_backward_returning_a_gradient_of_the_wrong_shape_is_an_error(wrong):
+    class Bad(am.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.sum()
+
+        @staticmethod
+        def backward(ctx, grad):
+            return wrong
+
+    expected = r"BadBackward returned a gradient of shape .* for an input of shape \(2, 3\)"
+    with pytest.raises(RuntimeError, match=expected):
+        Bad.apply(am.tensor(np.zeros((2, 3)), requires_grad=True)).backward()
+
+
+def test_a_leaf_that_stopped_requiring_grad_gets_none():
+    x = leaf(1.0, 2.0)
+    y = (x * 2).sum()
+    x.requires_grad = False
+    y.backward()
+    assert x.grad is None
