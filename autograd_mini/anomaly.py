@@ -18,7 +18,9 @@ import numpy as np
 
 
 class _AnomalyMode(threading.local):
-    enabled = False
+    def __init__(self) -> None:  # runs once in every thread that uses it
+        self.enabled = False
+        self.previous: list[bool] = []
 
 
 _mode = _AnomalyMode()
@@ -33,11 +35,11 @@ class detect_anomaly:
     """Inside the block (this thread only), raise AnomalyError at the first non-finite value."""
 
     def __enter__(self) -> None:
-        self._previous = _mode.enabled
+        _mode.previous.append(_mode.enabled)  # per thread, so one object may serve many
         _mode.enabled = True
 
     def __exit__(self, *exc_info: object) -> None:
-        _mode.enabled = self._previous
+        _mode.enabled = _mode.previous.pop()
 
 
 def is_anomaly_enabled() -> bool:

@@ -26,11 +26,8 @@ def is_grad_enabled() -> bool:
     return _mode.enabled
 
 
-class set_grad_enabled:
-    """Turn graph recording on or off: for this thread, until the block or function ends.
-
-    Used as a context manager or a decorator; `no_grad` and `enable_grad` are its two fixed forms.
-    """
+class _ModeBlock:
+    """Graph recording switched to `mode` inside a with-block or a decorated function."""
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
@@ -46,20 +43,40 @@ class set_grad_enabled:
     def __call__(self, fn: F) -> F:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(self.mode):
+            with _ModeBlock(self.mode):
                 return fn(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
 
 
-class no_grad(set_grad_enabled):
+class set_grad_enabled(_ModeBlock):
+    """Turn graph recording on or off for this thread.
+
+    As in PyTorch: called as a function it switches at once (`set_grad_enabled(False)`); as a
+    context manager or decorator it switches only inside, and restores the mode afterwards.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__(mode)
+        self._before = _mode.enabled
+        _mode.enabled = self.mode
+
+    def __enter__(self) -> None:
+        _mode.previous.append(self._before)  # the mode from before the call switched it
+
+    def __call__(self, fn: F) -> F:
+        _mode.enabled = self._before  # decorating switches nothing outside the function
+        return super().__call__(fn)
+
+
+class no_grad(_ModeBlock):
     """Record nothing inside: for inference and for updating parameters in place."""
 
     def __init__(self) -> None:
         super().__init__(False)
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(_ModeBlock):
     """Record the graph inside, even within an enclosing `no_grad`."""
 
     def __init__(self) -> None:

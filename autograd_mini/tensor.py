@@ -629,11 +629,11 @@ def _normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:
 
 
 def _index(index: Any) -> Any:
-    """NumPy's form of a user's index: tensors and lists become arrays."""
+    """NumPy's form of a user's index: tensors and lists become arrays of our own."""
     if isinstance(index, tuple):
         return tuple(_index(part) for part in index)
-    if isinstance(index, Tensor):
-        return index.data
+    if isinstance(index, (Tensor, np.ndarray)):  # copied: the op keeps it for backward
+        return np.array(_raw(index))
     if isinstance(index, list):  # an empty list selects nothing (NumPy would make it a float array)
         return np.asarray(index) if index else np.empty(0, np.intp)
     return index

@@ -113,3 +113,61 @@ def test_a_leaf_that_stopped_requiring_grad_gets_none():
     x.requires_grad = False
     y.backward()
     assert x.grad is None
+
+
+def test_pow_at_base_zero_follows_pytorch():
+    a, b = leaf(0.0, 2.0), leaf(0.0, 3.0)
+    (a**b).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [0.0, 12.0])  # b·a^(b-1) is 0 where b = 0
+    np.testing.assert_allclose(b.grad.data, [0.0, 8 * np.log(2.0)])  # a^b·ln a is 0 where a = 0
+    x = leaf(0.0, 2.0)
+    (x**0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+
+
+def test_a_condition_or_index_changed_after_use_does_not_change_the_gradient():
+    x = leaf(1.0, 2.0, 3.0)
+    condition = np.array([True, False, True])
+    index = np.array([0, 0])
+    y = am.where(condition, x, 0.0).sum() + x[index].sum()
+    condition[:] = False
+    index[:] = 2
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 1.0])
+
+
+def test_a_target_changed_after_the_loss_does_not_change_the_gradient():
+    logits = am.tensor(np.zeros((2, 3)), requires_grad=True)
+    target = am.tensor(np.array([0, 1]))
+    loss = am.nn.functional.cross_entropy(logits, target, reduction="sum")
+    target.data[:] = 2
+    loss.backward()
+    np.testing.assert_allclose(logits.grad.data, np.full((2, 3), 1 / 3) - np.eye(3)[[0, 1]])
+
+
+def test_set_grad_enabled_switches_at_once_when_called():
+    x = leaf(1.0)
+    try:
+        am.set_grad_enabled(False)
+        assert not (x * 2).requires_grad
+    finally:
+        am.set_grad_enabled(True)
+    assert (x * 2).requires_grad
+    with am.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert am.is_grad_enabled()
+
+    @am.set_grad_enabled(False)
+    def inference():
+        return (x * 2).requires_grad
+
+    assert am.is_grad_enabled() and not inference() and am.is_grad_enabled()
+
+
+def test_one_anomaly_object_can_be_nested():
+    mode = am.detect_anomaly()
+    with mode:
+        with mode:
+            assert am.anomaly.is_anomaly_enabled()
+        assert am.anomaly.is_anomaly_enabled()
+    assert not am.anomaly.is_anomaly_enabled()

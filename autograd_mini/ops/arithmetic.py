@@ -81,7 +81,15 @@ class Pow(Function):
     def backward(ctx, grad):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        # d(a^b)/da = b·a^(b-1);  d(a^b)/db = a^b·ln(a), defined for a > 0
-        grad_a = grad * b * a ** (b - 1) if need_a else None
-        grad_b = grad * out * np.log(a) if need_b else None
+        # d(a^b)/da = b·a^(b-1), taken as 0 where b = 0 and a = 0 (0^-1 is infinite);
+        # d(a^b)/db = a^b·ln(a), taken as 0 where a = 0. Both as PyTorch does.
+        grad_a = grad_b = None
+        if need_a:
+            if isinstance(b, (int, float)):  # a constant exponent: a^(b-1), or b·a at b = 0
+                lower = b - 1 if b != 0 else 1
+            else:
+                lower = np.where(np.logical_and(a == 0, b == 0), 1, b - 1)
+            grad_a = grad * b * a**lower
+        if need_b:
+            grad_b = grad * out * np.log(np.where(a == 0, 1, a))
         return grad_a, grad_b

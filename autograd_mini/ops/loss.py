@@ -127,7 +127,7 @@ class CrossEntropy(Function):
     def forward(ctx, logits, target, *, reduction):
         axis = 1 if logits.ndim > 1 else 0
         shift = logits.max(axis=axis, keepdims=True)
-        index = target.reshape(shift.shape)  # the class axis back, as size 1
+        index = target.reshape(shift.shape).copy()  # the class axis back, as size 1; our own copy
         shifted = logits - shift
         log_norm = np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         loss = (log_norm - np.take_along_axis(shifted, index, axis=axis)).squeeze(axis)

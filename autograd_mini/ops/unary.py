@@ -192,7 +192,7 @@ class Where(Function):
 
     @staticmethod
     def forward(ctx, condition, a, b):
-        ctx.condition = condition.astype(bool, copy=False)
+        ctx.condition = np.array(condition, dtype=bool)  # a copy: the caller may change theirs
         return np.where(ctx.condition, a, b)
 
     @staticmethod
