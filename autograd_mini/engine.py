@@ -59,7 +59,7 @@ def grad(
     create_graph: bool = False,
     allow_unused: bool = False,
 ) -> tuple[Tensor | None, ...]:
-    """Return d(outputs)/d(inputs) as a tuple, leaving every .grad untouched.
+    """Return d(outputs)/d(inputs) as a tuple, leaving the leaves' .grad untouched.
 
     grad_outputs gives d(loss)/d(output) for outputs with more than one element. With
     create_graph=True the results are themselves differentiable.
@@ -138,6 +138,8 @@ def run(
 
     # The first gradients to deliver are the seeds, to the roots.
     vertices = [_vertex(root) for root in roots]
+    # grad() runs only the nodes with a wanted tensor below them, and touches nothing else.
+    through = None if wanted is None else _nodes_leading_to(wanted, vertices)
     grads = [_as_tensor(seed) for seed in seeds] if create_graph else seeds
     node = None  # the node whose gradients are being delivered (none for the seeds)
     previous_mode = _mode.enabled
@@ -148,6 +150,8 @@ def run(
             # it to what the vertex has, and queue the vertex (note it, if a leaf) on its first.
             for vertex, gx in zip(vertices, grads):
                 if vertex is None or gx is None:
+                    continue
+                if through is not None and vertex not in through and vertex not in wanted:
                     continue
                 if isinstance(vertex, Tensor):  # a leaf
                     shape, dtype = vertex.data.shape, vertex.data.dtype
@@ -170,6 +174,14 @@ def run(
             # The newest queued node has had every gradient it will get: run its backward.
             node = heappop(queue)[1]
             g = pending.pop(node)
+            if node.hooks:
+                g = _run_hooks(node.hooks, g, create_graph, shared)
+            if wanted is not None:
+                if node in wanted:
+                    captured[wanted[node]] = g if create_graph else _wrap(g)
+                if node not in through:  # nothing wanted below it: deliver nothing further
+                    vertices, grads = (), ()
+                    continue
             vertices = node.parents
             if vertices is None:
                 raise RuntimeError(
@@ -178,10 +190,6 @@ def run(
                 )
             if node.sequence_number < last_change and node.saved_values:
                 inplace.check_saved(node)
-            if node.hooks:
-                g = _run_hooks(node.hooks, g, create_graph, shared)
-            if wanted is not None and node in wanted:
-                captured[wanted[node]] = g if create_graph else _wrap(g)
             grads = node.backward(node, g)
             if type(grads) is not tuple:
                 grads = (grads,)
@@ -202,6 +210,27 @@ def run(
     finally:
         _mode.enabled = previous_mode
     return captured
+
+
+def _nodes_leading_to(wanted: dict, starts: list) -> set:
+    """The nodes below the starts with a wanted vertex among their parents or further down.
+
+    Depth-first with an explicit stack: a node is judged after all the nodes below it.
+    """
+    through: set = set()
+    seen: set = set()
+    stack = [(v, False) for v in starts if isinstance(v, Function)]
+    while stack:
+        node, below_done = stack.pop()
+        if below_done:
+            parents = node.parents or ()  # a freed node leads nowhere
+            if any(p is not None and (p in wanted or p in through) for p in parents):
+                through.add(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p in node.parents or () if isinstance(p, Function))
+    return through
 
 
 def _vertex(t: Tensor) -> Any:

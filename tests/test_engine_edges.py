@@ -171,3 +171,24 @@ def test_one_anomaly_object_can_be_nested():
             assert am.anomaly.is_anomaly_enabled()
         assert am.anomaly.is_anomaly_enabled()
     assert not am.anomaly.is_anomaly_enabled()
+
+
+def test_grad_runs_only_the_part_of_the_graph_between_outputs_and_inputs():
+    x = leaf(1.0, 2.0)
+    y = x * x
+    z = y * y
+    y.sum().backward()  # frees the graph below y
+    (dz_dy,) = am.grad(z.sum(), y)  # needs only the part above y
+    np.testing.assert_array_equal(dz_dy.data, 2 * y.data)
+
+    y = x * x
+    am.grad(y, y, grad_outputs=am.ones(2, dtype=np.float64))  # touches nothing below y
+    x.grad = None
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+
+    w, a = leaf(3.0), leaf(1.0)
+    calls = []
+    w.register_hook(calls.append)
+    (da,) = am.grad((a * w).sum(), a)
+    assert da.item() == 3.0 and calls == [] and w.grad is None
