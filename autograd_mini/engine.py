@@ -178,7 +178,7 @@ def run(
                 g = _run_hooks(node.hooks, g, create_graph, shared)
             if wanted is not None:
                 if node in wanted:
-                    captured[wanted[node]] = g if create_graph else _wrap(g)
+                    captured[wanted[node]] = _as_tensor(g)
                 if node not in through:  # nothing wanted below it: deliver nothing further
                     vertices, grads = (), ()
                     continue
@@ -206,7 +206,7 @@ def run(
                 if leaf.requires_grad:  # it may have been switched off since the graph was made
                     _accumulate(leaf, g, create_graph, shared)
             elif leaf in wanted:
-                captured[leaf] = g if create_graph else _wrap(g)
+                captured[leaf] = _as_tensor(g)
     finally:
         _mode.enabled = previous_mode
     return captured
@@ -308,7 +308,7 @@ def _run_hooks(hooks: list, g: Any, create_graph: bool, shared: set[int]) -> Any
         if isinstance(hook, RetainGrad):
             continue
         shared.add(id(_data(g)))  # the hook may keep it
-        result = hook(g if create_graph else _wrap(g))
+        result = hook(_as_tensor(g))
         if result is None:
             continue
         array = np.asarray(_data(result))
@@ -331,10 +331,6 @@ def _data(g: Any) -> Any:
 
 
 def _as_tensor(g: Any) -> Tensor:
-    """A gradient as a Tensor for a recorded backward pass (a given Tensor stays as it is)."""
+    """A gradient as a Tensor outside the graph (a given Tensor stays as it is; NumPy may hand
+    back a scalar for a 0-d result)."""
     return g if isinstance(g, Tensor) else Tensor._make(np.asarray(g), None, False)
-
-
-def _wrap(g: Any) -> Tensor:
-    """A gradient array as a Tensor outside the graph (NumPy may hand back a scalar)."""
-    return Tensor._make(np.asarray(g), None, False)
