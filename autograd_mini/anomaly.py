@@ -24,6 +24,10 @@ class _AnomalyMode(threading.local):
 
 
 _mode = _AnomalyMode()
+# How many detect_anomaly blocks are open, in all threads: while none is, ops skip the per-thread
+# lookup of _mode (a thread-local read on every op costs more than this module global).
+active = 0
+_active_lock = threading.Lock()
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -35,15 +39,21 @@ class detect_anomaly:
     """Inside the block (this thread only), raise AnomalyError at the first non-finite value."""
 
     def __enter__(self) -> None:
+        global active
         _mode.previous.append(_mode.enabled)  # per thread, so one object may serve many
         _mode.enabled = True
+        with _active_lock:
+            active += 1
 
     def __exit__(self, *exc_info: object) -> None:
+        global active
         _mode.enabled = _mode.previous.pop()
+        with _active_lock:
+            active -= 1
 
 
 def is_anomaly_enabled() -> bool:
-    return _mode.enabled
+    return bool(active) and _mode.enabled
 
 
 def user_frame() -> str:

@@ -85,10 +85,11 @@ def grad(
 def _seed_gradient(tensor: Tensor, gradient: Any, caller: str, create_graph: bool) -> Any:
     """The starting d(loss)/d(tensor): ones for a one-element tensor, else the given gradient.
 
-    Under create_graph a Tensor gradient stays a Tensor, so that results can be differentiated
-    with respect to it too (as a Jacobian-vector product by double backward needs).
+    A new array, which the engine may hand on as a leaf's .grad. Under create_graph a Tensor
+    gradient stays a Tensor, so that results can be differentiated with respect to it too (as a
+    Jacobian-vector product by double backward needs).
     """
-    if not tensor.requires_grad:
+    if not tensor._requires_grad:
         raise RuntimeError(
             f"{caller}: the tensor does not require grad and has no grad_fn; "
             "set requires_grad=True on the leaves it is computed from"
@@ -107,9 +108,9 @@ def _seed_gradient(tensor: Tensor, gradient: Any, caller: str, create_graph: boo
             f"{caller}: the gradient has shape {np.shape(_data(gradient))} but the tensor has shape "
             f"{tensor.shape}"
         )
-    if isinstance(gradient, Tensor):
-        return gradient if create_graph else gradient.data
-    return np.asarray(gradient, dtype=tensor.dtype)
+    if isinstance(gradient, Tensor) and create_graph:
+        return gradient
+    return np.array(_data(gradient), dtype=tensor.dtype)
 
 
 def run(
@@ -132,15 +133,18 @@ def run(
     pending: dict[Any, Any] = {}  # node or leaf -> the sum of the gradients it got so far
     queue: list[tuple[int, Function]] = []  # (-sequence number, node): newest op first
     leaves: list[Tensor] = []  # leaves are finished last, once their gradient is complete
-    shared = {id(_data(seed)) for seed in seeds}  # arrays that must not become a .grad uncopied
+    shared: set[int] = set()  # ids of arrays that must not become a .grad uncopied
     last_change = inplace.latest_change  # nodes made after it saved arrays nothing has changed since
-    inspect = anomaly._mode.enabled or bool(_observers)  # read once: both are rare
+    inspect = bool(_observers) or anomaly.is_anomaly_enabled()  # read once: both are rare
 
     # The first gradients to deliver are the seeds, to the roots.
     vertices = [_vertex(root) for root in roots]
     # grad() runs only the nodes with a wanted tensor below them, and touches nothing else.
     through = None if wanted is None else _nodes_leading_to(wanted, vertices)
-    grads = [_as_tensor(seed) for seed in seeds] if create_graph else seeds
+    grads = seeds  # arrays the engine owns (see _seed_gradient)
+    if create_graph:  # Tensors, which may be the caller's
+        grads = [_as_tensor(seed) for seed in seeds]
+        shared.update(id(seed.data) for seed in grads)
     node = None  # the node whose gradients are being delivered (none for the seeds)
     previous_mode = _mode.enabled
     _mode.enabled = create_graph  # under create_graph the backward formulas are recorded
@@ -154,9 +158,9 @@ def run(
                 if through is not None and vertex not in through and vertex not in wanted:
                     continue
                 if isinstance(vertex, Tensor):  # a leaf
-                    shape, dtype = vertex.data.shape, vertex.data.dtype
+                    shape, dtype, is_leaf = vertex.data.shape, vertex.data.dtype, True
                 else:
-                    shape, dtype = vertex.out_shape, vertex.out_dtype
+                    shape, dtype, is_leaf = vertex.out_shape, vertex.out_dtype, False
                 if gx.shape != shape or gx.dtype is not dtype:  # dtypes are nearly always the same object
                     gx = _fit(gx, shape, dtype, node)
                 previous = pending.get(vertex)
@@ -164,7 +168,7 @@ def run(
                     pending[vertex] = previous + gx
                     continue
                 pending[vertex] = gx
-                if isinstance(vertex, Tensor):
+                if is_leaf:
                     leaves.append(vertex)
                 else:
                     heappush(queue, (-vertex.sequence_number, vertex))
@@ -188,15 +192,16 @@ def run(
                     f"backward: the graph through {node.name} was freed by an earlier backward call; "
                     "pass retain_graph=True to the first call to backpropagate through it twice"
                 )
-            if node.sequence_number < last_change and node.saved_values:
+            if node.sequence_number < last_change and node.saved_tensors:
                 inplace.check_saved(node)
-            grads = node.backward(node, g)
+            grads = _backward_in_graph(node, g) if create_graph else node.backward(node, g)
             if type(grads) is not tuple:
                 grads = (grads,)
             if inspect or len(grads) != len(vertices):
                 _inspect_step(node, g, grads)
-            if not retain_graph:
-                node.release()
+            if not retain_graph:  # node.release(), inlined: it runs for every node
+                node.parents, node.saved_tensors = None, ()
+                node.__dict__.clear()
 
         for leaf in leaves:
             g = pending.pop(leaf)
@@ -210,6 +215,17 @@ def run(
     finally:
         _mode.enabled = previous_mode
     return captured
+
+
+def _backward_in_graph(node: Function, g: Tensor) -> Any:
+    """node.backward under create_graph: it sees the inputs and result it saved as Tensors of
+    the graph, so the backward pass it records links to them."""
+    saved = node.saved_tensors
+    node.saved_tensors = node.saved_in_graph()
+    try:
+        return node.backward(node, g)
+    finally:
+        node.saved_tensors = saved
 
 
 def _nodes_leading_to(wanted: dict, starts: list) -> set:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from itertools import count
 from typing import TYPE_CHECKING, Any
-from weakref import ref
 
 import numpy as np
 
@@ -47,8 +46,8 @@ class Function:
 
     # What the engine reads on every node, in slots; the dict holds what ops keep on ctx.
     __slots__ = (
-        "parents", "needs_input_grad", "saved_values", "sequence_number", "out_shape", "out_dtype",
-        "out_ref", "__dict__",
+        "parents", "needs_input_grad", "saved_tensors", "sequence_number", "out_shape", "out_dtype",
+        "out_id", "__dict__",
     )
     hooks: list | None = None  # gradient hooks of the tensor this node made (see Tensor.register_hook)
 
@@ -67,20 +66,20 @@ class Function:
         raise NotImplementedError
 
     def save_for_backward(self, *values: Any) -> None:
-        """Keep values (inputs, the result, or constants) for backward to use."""
-        self.saved_values = values
+        """Keep values (inputs, the result, or constants) for backward, as `ctx.saved_tensors`.
 
-    @property
-    def saved_tensors(self) -> tuple:
-        """What forward saved: arrays in a plain backward pass; Tensors under create_graph.
-
-        Under create_graph (the only time backward runs with grad mode on) a saved input or
-        result becomes a Tensor joined to the graph, so second derivatives flow through it;
-        anything else forward computed is a constant of the recorded backward pass.
+        backward reads them as arrays; under create_graph the engine hands it the inputs' and
+        the result's arrays as Tensors joined to the graph instead (see `saved_in_graph`), so
+        second derivatives flow through them.
         """
-        if not _mode.enabled:
-            return self.saved_values
-        return tuple([self._in_graph(value) for value in self.saved_values])
+        self.saved_tensors = values
+
+    def saved_in_graph(self) -> tuple:
+        """What forward saved, with each input's or the result's array as a Tensor of the graph.
+
+        Anything else forward computed is a constant of the recorded backward pass.
+        """
+        return tuple([self._in_graph(value) for value in self.saved_tensors])
 
     def _in_graph(self, value: Any) -> Any:
         """value as a Tensor of the graph if it is an input's or the result's array."""
@@ -90,9 +89,9 @@ class Function:
             if isinstance(parent, Tensor):
                 if parent.data is value:
                     return parent
-            elif parent is not None and parent.out_ref() is value:
+            elif parent is not None and parent.out_id == id(value):
                 return Tensor._make(value, parent, True)  # the same node, so the same gradient
-        if value is self.out_ref():
+        if id(value) == self.out_id:
             return Tensor._make(value, self, True)
         return value
 
@@ -103,8 +102,8 @@ class Function:
         Positional inputs may be Tensors, arrays or numbers; keyword options (an axis, a shape)
         go to forward unchanged and get no gradient.
         """
-        ctx = cls()
-        ctx.saved_values = ()  # what save_for_backward is given, if forward calls it
+        ctx = _new(cls)  # no __init__ to run: skip type.__call__
+        ctx.saved_tensors = ()  # what save_for_backward is given, if forward calls it
         # One plain loop over the inputs (the cheapest way, as this runs for every op): their
         # arrays for forward, which need a gradient, and where each gradient goes: the op that
         # made the input, or the leaf itself. The node keeps no input Tensors, so arrays that
@@ -133,9 +132,9 @@ class Function:
         if type(data) is not np.ndarray:  # NumPy returns scalars for 0-d results
             scalar, data = data, np.asarray(data)
             # A saved result must stay the output's own data, or create_graph sees a constant.
-            if ctx.saved_values:
-                ctx.saved_values = tuple([data if v is scalar else v for v in ctx.saved_values])
-        if anomaly._mode.enabled:  # debugging aid: stop at the first NaN/inf, saying where
+            if ctx.saved_tensors:
+                ctx.saved_tensors = tuple([data if v is scalar else v for v in ctx.saved_tensors])
+        if anomaly.active and anomaly._mode.enabled:  # debugging aid: stop at the first NaN/inf, saying where
             anomaly.check_forward(cls.__name__.lower(), arrays, data)
             if record:
                 ctx.created_at = anomaly.user_frame()
@@ -143,7 +142,9 @@ class Function:
         out.data, out.grad, out._hooks, out._version = data, None, None, 0
         if record:
             ctx.parents = parents
-            ctx.out_shape, ctx.out_dtype, ctx.out_ref = data.shape, data.dtype, ref(data)
+            # The result's id, not a reference, so the node does not keep it alive. Ids are
+            # compared only with arrays saved while the result existed, so they cannot be reused.
+            ctx.out_shape, ctx.out_dtype, ctx.out_id = data.shape, data.dtype, id(data)
             ctx.sequence_number = next(_sequence)  # later ops get larger numbers: the engine's order
             out.grad_fn, out._requires_grad = ctx, True
         else:
@@ -160,7 +161,7 @@ class Function:
 
     def release(self) -> None:
         """Drop everything saved for backward, and the links to the inputs, to free memory."""
-        self.parents, self.saved_values = None, ()
+        self.parents, self.saved_tensors = None, ()
         self.__dict__.clear()
 
     @property

@@ -38,7 +38,7 @@ def mark_changed(array: np.ndarray) -> None:
 
 def check_saved(node: Any) -> None:
     """Raise if an array node saved was changed in place after node was made."""
-    for i, value in enumerate(node.saved_values):
+    for i, value in enumerate(node.saved_tensors):
         if not isinstance(value, np.ndarray):
             continue
         base = value if value.base is None else value.base

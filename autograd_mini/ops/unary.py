@@ -122,10 +122,14 @@ class Sigmoid(Function):
 
 
 @functools.cache
-def _exp_floor(dtype: np.dtype) -> float:
-    """A negative x whose e^-x is still finite in dtype, with margin (float64's for integers)."""
-    info = np.finfo(dtype if dtype.kind == "f" else np.float64)
-    return 1 - float(np.log(info.max))
+def _exp_floor(dtype: np.dtype) -> np.ndarray:
+    """A negative x whose e^-x is still finite in dtype, with margin (float64's for integers).
+
+    A 0-d array of the dtype itself: NumPy takes it faster than a Python float, and it cannot
+    change the result's dtype.
+    """
+    float_dtype = dtype if dtype.kind == "f" else np.dtype(np.float64)
+    return np.array(1 - np.log(np.finfo(float_dtype).max), dtype=float_dtype)
 
 
 class Relu(Function):
