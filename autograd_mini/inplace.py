@@ -18,22 +18,25 @@ import numpy as np
 from autograd_mini import function
 from autograd_mini.grad_mode import _mode
 
-# id(base array) -> (weak reference to it, sequence number when it was last changed in place)
-_changed: dict[int, tuple[ref, int]] = {}
+# id(base array) -> [weak reference to it, sequence number when it was last changed in place]
+_changed: dict[int, list] = {}
 latest_change = -1  # the stamp of the most recent change: nodes made after it need no check
 
 
-def mark_changed(array: np.ndarray) -> None:
-    """Record that array (or the memory it views) was just changed in place."""
-    base = array if array.base is None else array.base
-    if len(_changed) > 4096:  # drop the entries of arrays that no longer exist
-        for key in [k for k, (r, _) in _changed.items() if r() is None]:
-            del _changed[key]
+def mark_changed(*arrays: np.ndarray) -> None:
+    """Record that these arrays (or the memory they view) were just changed in place."""
     global latest_change
     latest_change = next(function._sequence)
-    entry = _changed.get(id(base))  # optimizers mark the same arrays every step: reuse their weakref
-    weak = entry[0] if entry is not None and entry[0]() is base else ref(base)
-    _changed[id(base)] = (weak, latest_change)
+    for array in arrays:
+        base = array if array.base is None else array.base
+        entry = _changed.get(id(base))
+        if entry is not None and entry[0]() is base:  # optimizers mark the same arrays every step
+            entry[1] = latest_change
+            continue
+        if len(_changed) > 4096:  # drop the entries of arrays that no longer exist
+            for key in [k for k, (r, _) in _changed.items() if r() is None]:
+                del _changed[key]
+        _changed[id(base)] = [ref(base), latest_change]
 
 
 def check_saved(node: Any) -> None:

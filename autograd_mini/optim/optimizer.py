@@ -102,22 +102,26 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         states = self.state
-        for group in self.param_groups:
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                param, grad = p.data, grad.data
-                if grad.shape != param.shape:
-                    raise ValueError(
-                        f"step: a parameter of shape {param.shape} has a grad of shape {grad.shape}"
-                    )
-                state = states.get(p)
-                if state is None:
-                    state = states[p] = {}
-                self._update(param, grad, state, group)
-                p._version += 1
-                mark_changed(param)  # backward through a graph made before this step now refuses
+        changed = []  # marked changed together, whatever happens, so no graph misses a change
+        try:
+            for group in self.param_groups:
+                for p in group["params"]:
+                    grad = p.grad
+                    if grad is None:
+                        continue
+                    param, grad = p.data, grad.data
+                    if grad.shape != param.shape:
+                        raise ValueError(
+                            f"step: a parameter of shape {param.shape} has a grad of shape {grad.shape}"
+                        )
+                    state = states.get(p)
+                    if state is None:
+                        state = states[p] = {}
+                    changed.append(param)  # before the update, which may fail halfway
+                    self._update(param, grad, state, group)
+                    p._version += 1
+        finally:
+            mark_changed(*changed)  # backward through a graph made before this step now refuses
         return loss
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
