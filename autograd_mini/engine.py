@@ -138,7 +138,7 @@ def run(
     inspect = bool(_observers) or anomaly.is_anomaly_enabled()  # read once: both are rare
 
     # The first gradients to deliver are the seeds, to the roots.
-    vertices = [_vertex(root) for root in roots]
+    vertices = [root.grad_fn or root for root in roots]  # as _vertex(root)
     # grad() runs only the nodes with a wanted tensor below them, and touches nothing else.
     through = None if wanted is None else _nodes_leading_to(wanted, vertices)
     grads = seeds  # arrays the engine owns (see _seed_gradient)
@@ -297,9 +297,10 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, shared: set[int]) -> None
     """Add g into t.grad.
 
     The first gradient is kept as it is when its array is fresh and its own (most are: a
-    backward formula's result), else copied: a view, a read-only broadcast, the seed, an array a
-    hook saw or returned, or one already given to another tensor (Add hands one array to both
-    inputs) must not become a .grad that later in-place changes could reach through another name.
+    backward formula's result), else copied: a view, a read-only broadcast, the caller's seed,
+    an array a hook saw or returned, or one already given to another tensor (Add hands one array
+    to both inputs) must not become a .grad that later in-place changes could reach through
+    another name.
     """
     if t.grad is not None:
         if create_graph:
