@@ -208,7 +208,7 @@ def run(
             if leaf._hooks:
                 g = _run_hooks(leaf._hooks, g, create_graph, shared)
             if wanted is None:
-                if leaf.requires_grad:  # it may have been switched off since the graph was made
+                if leaf._requires_grad:  # it may have been switched off since the graph was made
                     _accumulate(leaf, g, create_graph, shared)
             elif leaf in wanted:
                 captured[leaf] = _as_tensor(g)
