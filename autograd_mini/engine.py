@@ -199,9 +199,8 @@ def run(
                 grads = (grads,)
             if inspect or len(grads) != len(vertices):
                 _inspect_step(node, g, grads)
-            if not retain_graph:  # node.release(), inlined: it runs for every node
-                node.parents, node.saved_tensors = None, ()
-                node.__dict__.clear()
+            if not retain_graph:
+                node.release()
 
         for leaf in leaves:
             g = pending.pop(leaf)
