@@ -138,7 +138,7 @@ def run(
     inspect = bool(_observers) or anomaly.is_anomaly_enabled()  # read once: both are rare
 
     # The first gradients to deliver are the seeds, to the roots.
-    vertices = [root.grad_fn or root for root in roots]  # as _vertex(root)
+    vertices = [_vertex(root) for root in roots]
     # grad() runs only the nodes with a wanted tensor below them, and touches nothing else.
     through = None if wanted is None else _nodes_leading_to(wanted, vertices)
     grads = seeds  # arrays the engine owns (see _seed_gradient)

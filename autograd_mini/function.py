@@ -134,7 +134,8 @@ class Function:
             # A saved result must stay the output's own data, or create_graph sees a constant.
             if ctx.saved_tensors:
                 ctx.saved_tensors = tuple([data if v is scalar else v for v in ctx.saved_tensors])
-        if anomaly.active and anomaly._mode.enabled:  # debugging aid: stop at the first NaN/inf, saying where
+        # Debugging aid: stop at the first NaN/inf, saying where (is_anomaly_enabled(), inlined).
+        if anomaly.active and anomaly._mode.enabled:
             anomaly.check_forward(cls.__name__.lower(), arrays, data)
             if record:
                 ctx.created_at = anomaly.user_frame()

@@ -23,19 +23,18 @@ from concurrent.futures import ThreadPoolExecutor
 
 BENCHMARKS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCHMARKS)
-# name -> (NumPy function, autograd_mini function, units per run) in workloads.py
+# name -> (NumPy function, autograd_mini function, units per run, arguments before the units)
+# in workloads.py. The raw-op MLP is the smallest one, where per-op cost, not BLAS, dominates.
 WORKLOADS = {
-    "xor": ("xor_numpy", "xor_ours", 100),
-    "tiny": ("tiny_numpy", "tiny_ours", 300),
-    "chain": ("chain_numpy", "chain_ours", 2000),
-    "raw-mlp": ("raw_mlp_numpy", "raw_mlp_ours", 200),
+    "xor": ("xor_numpy", "xor_ours", 100, ""),
+    "tiny": ("tiny_numpy", "tiny_ours", 300, ""),
+    "chain": ("chain_numpy", "chain_ours", 2000, ""),
+    "raw-mlp": ("raw_mlp_numpy", "raw_mlp_ours", 200, "(2, 8, 1), 4, "),
 }
-RAW_MLP_ARGS = "(2, 8, 1), 4, "  # the smallest raw-op MLP: per-op cost, not BLAS, dominates
 
 
-def count(function: str, units: int) -> int:
-    """Instructions valgrind counts for one fresh Python running workloads.<function>(units)."""
-    args = RAW_MLP_ARGS if function.startswith("raw_mlp") else ""
+def count(function: str, args: str, units: int) -> int:
+    """Instructions valgrind counts for one fresh Python running workloads.<function>(args units)."""
     code = (
         f"import sys; sys.path[:0] = [{BENCHMARKS!r}, {ROOT!r}]\n"
         f"import workloads\nworkloads.{function}({args}{units})\n"
@@ -58,15 +57,16 @@ def main() -> None:
     names = args.only or list(WORKLOADS)
     # Four valgrind runs per workload (each side at n and 2n units), as many at once as there are cores.
     runs = [
-        (WORKLOADS[name][side], WORKLOADS[name][2] * k) for name in names for side in (0, 1) for k in (1, 2)
+        (WORKLOADS[name][side], WORKLOADS[name][3], WORKLOADS[name][2] * k)
+        for name in names for side in (0, 1) for k in (1, 2)
     ]
     with ThreadPoolExecutor(os.cpu_count()) as pool:
         counts = dict(zip(runs, pool.map(lambda run: count(*run), runs)))
     print(f"{'workload':10} {'NumPy':>12} {'autograd_mini':>14} {'ratio':>7}   (instructions per unit)")
     for name in names:
-        numpy_function, our_function, units = WORKLOADS[name]
+        numpy_function, our_function, units, args = WORKLOADS[name]
         reference, ours = (
-            (counts[(function, 2 * units)] - counts[(function, units)]) / units
+            (counts[(function, args, 2 * units)] - counts[(function, args, units)]) / units
             for function in (numpy_function, our_function)
         )
         print(f"{name:10} {reference:12,.0f} {ours:14,.0f} {ours / reference:6.2f}×")
