@@ -77,7 +77,7 @@ def check_forward(op_name: str, arrays: list, result: np.ndarray) -> None:
 def check_backward(node: Any, grads: tuple) -> None:
     """Raise if a gradient that node's backward returned is not finite."""
     for i, g in enumerate(grads):
-        array = g if g is None or isinstance(g, (np.ndarray, np.generic)) else g.data  # a Tensor's
+        array = g if g is None or isinstance(g, (np.ndarray, np.generic)) else g._array  # a Tensor's
         if array is not None and not np.isfinite(array).all():
             created = node.__dict__.get("created_at", "(made outside anomaly mode)")
             raise AnomalyError(

@@ -24,7 +24,7 @@ def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a NumPy array, got {type(array).__name__}")
     t = Tensor(np.empty(0, dtype=array.dtype), requires_grad=requires_grad)
-    t.data = array
+    t._array = array
     return t
 
 

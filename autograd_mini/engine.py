@@ -95,12 +95,12 @@ def _seed_gradient(tensor: Tensor, gradient: Any, caller: str, create_graph: boo
             "set requires_grad=True on the leaves it is computed from"
         )
     if gradient is None:
-        if tensor.data.size != 1:
+        if tensor._array.size != 1:
             raise RuntimeError(
                 f"{caller}: a gradient argument is needed for a tensor of shape {tensor.shape}; "
                 "only one-element outputs get an implicit gradient of 1"
             )
-        seed = np.empty(tensor.data.shape, tensor.data.dtype)  # np.ones, without its Python wrapper
+        seed = np.empty(tensor._array.shape, tensor._array.dtype)  # np.ones, without its Python wrapper
         seed.fill(1)
         return seed
     if np.shape(_data(gradient)) != tensor.shape:
@@ -144,7 +144,7 @@ def run(
     grads = seeds  # arrays the engine owns (see _seed_gradient)
     if create_graph:  # Tensors, which may be the caller's
         grads = [_as_tensor(seed) for seed in seeds]
-        shared.update(id(seed.data) for seed in grads)
+        shared.update(id(seed._array) for seed in grads)
     node = None  # the node whose gradients are being delivered (none for the seeds)
     previous_mode = _mode.enabled
     _mode.enabled = create_graph  # under create_graph the backward formulas are recorded
@@ -158,7 +158,7 @@ def run(
                 if through is not None and vertex not in through and vertex not in wanted:
                     continue
                 if isinstance(vertex, Tensor):  # a leaf
-                    shape, dtype, is_leaf = vertex.data.shape, vertex.data.dtype, True
+                    shape, dtype, is_leaf = vertex._array.shape, vertex._array.dtype, True
                 else:
                     shape, dtype, is_leaf = vertex.out_shape, vertex.out_dtype, False
                 if gx.shape != shape or gx.dtype is not dtype:  # dtypes are nearly always the same object
@@ -305,9 +305,9 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, shared: set[int]) -> None
         if create_graph:
             t.grad = t.grad + g
         else:
-            t.grad.data = t.grad.data + g
+            t.grad._array = t.grad._array + g
         return
-    array = g.data if create_graph else g
+    array = g._array if create_graph else g
     if type(array) is np.ndarray and array.base is None and array.flags.writeable and id(array) not in shared:
         shared.add(id(array))
     elif create_graph:
@@ -343,7 +343,7 @@ def _run_hooks(hooks: list, g: Any, create_graph: bool, shared: set[int]) -> Any
 
 def _data(g: Any) -> Any:
     """The array of a gradient that may be a Tensor (under create_graph) or an array."""
-    return g.data if isinstance(g, Tensor) else g
+    return g._array if isinstance(g, Tensor) else g
 
 
 def _as_tensor(g: Any) -> Tensor:

@@ -87,7 +87,7 @@ class Function:
             return value
         for parent in self.parents:  # inputs first: a forward may return an input as it is
             if isinstance(parent, Tensor):
-                if parent.data is value:
+                if parent._array is value:
                     return parent
             elif parent is not None and parent.out_id == id(value):
                 return Tensor._make(value, parent, True)  # the same node, so the same gradient
@@ -112,7 +112,7 @@ class Function:
         record = False
         for x in inputs:
             if isinstance(x, Tensor):
-                arrays.append(x.data)
+                arrays.append(x._array)
                 if x._requires_grad:
                     record = True
                     needs.append(True)
@@ -140,7 +140,7 @@ class Function:
             if record:
                 ctx.created_at = anomaly.user_frame()
         out = _new(Tensor)  # Tensor._make, inlined on this hot path
-        out.data, out.grad, out._hooks, out._version = data, None, None, 0
+        out._array, out.grad, out._hooks, out._version = data, None, None, 0
         if record:
             ctx.parents = parents
             # The result's id, not a reference, so the node does not keep it alive. Ids are

@@ -56,7 +56,7 @@ def check_saved(node: Any) -> None:
 
 
 def apply_inplace(t: Any, name: str, change: Callable[[np.ndarray], Any]) -> Any:
-    """Run change(t.data) to modify t's array in place, after checking that this is allowed.
+    """Run change(t._array) to modify t's array in place, after checking that this is allowed.
 
     A leaf that requires grad may only be changed under no_grad (as optimizers do), and a tensor
     made by a recorded op not at all while grad mode is on: the graph has already used its value.
@@ -71,9 +71,9 @@ def apply_inplace(t: Any, name: str, change: Callable[[np.ndarray], Any]) -> Any
             f"{name}: this tensor (shape {t.shape}) was made by {t.grad_fn.name} and is part of a "
             "graph; changing it in place is not supported; use the out-of-place op instead"
         )
-    if not t.data.flags.writeable:
+    if not t._array.flags.writeable:
         raise ValueError(f"{name}: the tensor's array (shape {t.shape}) is read-only")
-    change(t.data)
+    change(t._array)
     t._version += 1
-    mark_changed(t.data)
+    mark_changed(t._array)
     return t

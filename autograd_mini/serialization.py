@@ -101,7 +101,7 @@ def _encode(obj: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     if isinstance(obj, Tensor):
-        return {"tensor": _store(obj.data, arrays, where), "requires_grad": obj.requires_grad}
+        return {"tensor": _store(obj._array, arrays, where), "requires_grad": obj.requires_grad}
     if isinstance(obj, np.ndarray):
         return {"array": _store(obj, arrays, where)}
     if isinstance(obj, dict):

@@ -40,7 +40,7 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     is copied, so nothing done to the tensor can change it.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._array
     try:
         array = np.array(data, dtype=dtype)
     except (ValueError, TypeError) as error:
@@ -58,17 +58,18 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
 class Tensor:
     """An n-dimensional array that records the ops applied to it, for reverse-mode autodiff.
 
-    `data` is the NumPy array; `grad` holds d(output)/d(this) after `output.backward()`;
+    `_array` is the NumPy array holding the values (users reach it with `.numpy()`, and `.data` is
+    the same values as a detached Tensor, as in PyTorch); `grad` holds d(output)/d(this) after `output.backward()`;
     `grad_fn` is the op that produced it (None for tensors made by the user: leaves).
     """
 
-    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "_hooks", "_version", "__weakref__")
+    __slots__ = ("_array", "grad", "grad_fn", "_requires_grad", "_hooks", "_version", "__weakref__")
 
     # Tensors define ==, so hash by identity: the engine keys gradients by tensor.
     __hash__ = object.__hash__
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        self.data = as_array(data, dtype)
+        self._array = as_array(data, dtype)
         self.grad: Tensor | None = None
         self.grad_fn = None
         self._requires_grad = False
@@ -81,7 +82,7 @@ class Tensor:
     def _make(data: np.ndarray, grad_fn: Any, requires_grad: bool) -> Tensor:
         """A tensor around an array an op produced: no checks, no copy (the hot path)."""
         t = object.__new__(Tensor)
-        t.data, t.grad, t.grad_fn = data, None, grad_fn
+        t._array, t.grad, t.grad_fn = data, None, grad_fn
         t._requires_grad, t._hooks, t._version = requires_grad, None, 0
         return t
 
@@ -99,9 +100,9 @@ class Tensor:
                 "requires_grad can only be changed on leaf tensors; "
                 "use .detach() to get a tensor outside the graph"
             )
-        if value and self.data.dtype.kind != "f":
+        if value and self._array.dtype.kind != "f":
             raise TypeError(
-                f"only floating-point tensors can require gradients, not {self.data.dtype}; "
+                f"only floating-point tensors can require gradients, not {self._array.dtype}; "
                 "convert first, e.g. t.float()"
             )
         self._requires_grad = bool(value)
@@ -122,7 +123,23 @@ class Tensor:
         It holds a view, not the array itself, so that a graph recording both tensors can tell
         them apart (see Function.saved_tensors).
         """
-        return Tensor._make(self.data.view(), None, False)
+        return Tensor._make(self._array.view(), None, False)
+
+    @property
+    def data(self) -> Tensor:
+        """The same values as a tensor outside the graph, sharing memory (PyTorch's `.data`).
+
+        Changes made through it (`p.data -= lr * p.grad`, `p.data.zero_()`) reach this tensor
+        but are not recorded, and are not checked against the arrays the graph saved.
+        """
+        return Tensor._make(self._array, None, False)
+
+    @data.setter
+    def data(self, values: Any) -> None:
+        array = values._array if isinstance(values, Tensor) else np.asarray(values)
+        if array.dtype.kind not in _NUMERIC_KINDS:
+            raise TypeError(f"data: cannot hold values of dtype {array.dtype}")
+        self._array = array
 
     def retain_grad(self) -> None:
         """Keep .grad on this non-leaf tensor after backward (leaves always keep it)."""
@@ -174,26 +191,26 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._array.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._array.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._array.dtype
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
         """The shape, or its length along `dim` (PyTorch's size(); NumPy's .size is numel())."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._array.shape if dim is None else self._array.shape[dim]
 
     def numel(self) -> int:
         """The number of elements."""
-        return self.data.size
+        return self._array.size
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._array.ndim
 
     @property
     def T(self) -> Tensor:
@@ -202,11 +219,11 @@ class Tensor:
 
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ValueError(
                 f"item: only one-element tensors convert to a Python number; this one has shape {self.shape}"
             )
-        return self.data.item()
+        return self._array.item()
 
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (shared). Refused while the tensor requires grad."""
@@ -215,26 +232,26 @@ class Tensor:
                 "numpy: this tensor requires grad, and the array would leave the graph silently; "
                 "call .detach().numpy() to say that is intended"
             )
-        return self.data
+        return self._array
 
     def tolist(self) -> Any:
         """The data as (nested lists of) Python numbers."""
-        return self.data.tolist()
+        return self._array.tolist()
 
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._array)
 
     def __iter__(self) -> Iterator[Tensor]:
         return (self[i] for i in range(len(self)))
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ValueError(
                 f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()"
             )
-        return bool(self.data)
+        return bool(self._array)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -243,7 +260,7 @@ class Tensor:
         return int(self.item())
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._array, separator=", ", prefix="tensor(")
         extras = []
         if self.dtype not in (_default_dtype, np.int64, np.bool_):
             extras.append(f"dtype={self.dtype}")
@@ -404,7 +421,7 @@ class Tensor:
         if dtype == self.dtype:
             return self
         if dtype.kind != "f":  # integer and boolean tensors carry no gradient
-            return Tensor._make(self.data.astype(dtype), None, False)
+            return Tensor._make(self._array.astype(dtype), None, False)
         return Cast.apply(self, dtype=dtype)
 
     astype = to
@@ -461,11 +478,11 @@ class Tensor:
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Indices of the largest values (no gradient)."""
-        return Tensor._make(np.asarray(self.data.argmax(axis=dim, keepdims=keepdim)), None, False)
+        return Tensor._make(np.asarray(self._array.argmax(axis=dim, keepdims=keepdim)), None, False)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Indices of the smallest values (no gradient)."""
-        return Tensor._make(np.asarray(self.data.argmin(axis=dim, keepdims=keepdim)), None, False)
+        return Tensor._make(np.asarray(self._array.argmin(axis=dim, keepdims=keepdim)), None, False)
 
     # ---- shape ----------------------------------------------------------------------------------
 
@@ -583,7 +600,7 @@ class RetainGrad:
 
 
 def _raw(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
+    return x._array if isinstance(x, Tensor) else x
 
 
 def _compare(ufunc: np.ufunc, a: Any, b: Any) -> Tensor:

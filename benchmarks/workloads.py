@@ -145,7 +145,7 @@ class OursMLP:
         layers: list[nn.Module] = []
         for w, b in mlp_weights(sizes):
             linear = nn.Linear(w.shape[1], w.shape[0])
-            linear.weight.data[...], linear.bias.data[...] = w, b
+            linear.weight._array[...], linear.bias._array[...] = w, b
             layers += [linear, nn.ReLU()]
         self.model = nn.Sequential(*layers[:-1])
         x, labels = mlp_data(sizes, batch)
@@ -219,7 +219,7 @@ def tiny_ours(iterations: int) -> float:
         a.grad = b.grad = c.grad = None
         out = (a * b + c).sum()
         out.backward()
-    return float(out.item() + a.grad.data.sum() + b.grad.data.sum() + c.grad.data.sum())
+    return float(out.item() + a.grad._array.sum() + b.grad._array.sum() + c.grad._array.sum())
 
 
 def tiny_torch(torch, iterations: int) -> float:
@@ -252,7 +252,7 @@ def chain_ours(length: int) -> float:
     for _ in range(length):
         z = z * CHAIN_FACTOR
     z.sum().backward()
-    return float(z.data.sum() + x.grad.data.sum())
+    return float(z._array.sum() + x.grad._array.sum())
 
 
 def chain_torch(torch, length: int) -> float:
@@ -292,7 +292,7 @@ def raw_mlp_ours(sizes: tuple[int, int, int], batch: int, iterations: int) -> fl
             w.grad = None
         loss = (((x @ w1 + b1).tanh() @ w2 + b2 - y) ** 2).mean()
         loss.backward()
-    return float(loss.item() + sum(w.grad.data.sum() for w in weights))
+    return float(loss.item() + sum(w.grad._array.sum() for w in weights))
 
 
 def _raw_mlp_arrays(sizes: tuple[int, int, int], batch: int) -> list[np.ndarray]:

@@ -52,7 +52,7 @@ def train(epochs: int = 1000, lr: float = 0.01, seed: int = 0, log_every: int = 
 
 
 def accuracy(logits: am.Tensor, labels: np.ndarray) -> float:
-    return float((logits.argmax(dim=1).data == labels).mean())
+    return float((logits.argmax(dim=1)._array == labels).mean())
 
 
 def plot(model: nn.Module, points: np.ndarray, labels: np.ndarray, path: str) -> None:
@@ -68,7 +68,7 @@ def plot(model: nn.Module, points: np.ndarray, labels: np.ndarray, path: str) ->
     grid = np.linspace(-1.2, 1.2, 300, dtype=np.float32)
     gx, gy = np.meshgrid(grid, grid)
     with am.no_grad():
-        regions = model(am.tensor(np.stack([gx.ravel(), gy.ravel()], axis=1))).argmax(dim=1).data
+        regions = model(am.tensor(np.stack([gx.ravel(), gy.ravel()], axis=1))).argmax(dim=1)._array
     plt.contourf(gx, gy, regions.reshape(gx.shape), alpha=0.3, cmap="brg")
     plt.scatter(points[:, 0], points[:, 1], c=labels, cmap="brg", s=12)
     plt.title("Spirals: decision regions")

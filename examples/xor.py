@@ -34,8 +34,8 @@ def build_model(hidden: int, seed: int) -> nn.Sequential:
     rng = np.random.RandomState(seed)  # the same stream as np.random.seed(seed); np.random.randn
     with am.no_grad():
         for layer, shape in ((model[0], (2, hidden)), (model[2], (hidden, 1))):
-            layer.weight.data[...] = rng.randn(*shape).T
-            layer.bias.data[...] = 0.0
+            layer.weight._array[...] = rng.randn(*shape).T
+            layer.bias._array[...] = 0.0
     return model
 
 
@@ -70,7 +70,7 @@ def train(
 def predict(model: nn.Module) -> np.ndarray:
     """The model's outputs on the four XOR inputs, shape (4, 1)."""
     with am.no_grad():
-        return model(am.tensor(INPUTS)).data
+        return model(am.tensor(INPUTS))._array
 
 
 def solves_xor(predictions: np.ndarray) -> bool:
@@ -91,7 +91,7 @@ def plot(model: nn.Module, losses: list[float], path: str) -> None:
     grid = np.linspace(-0.5, 1.5, 200)
     gx, gy = np.meshgrid(grid, grid)
     with am.no_grad():
-        surface = model(am.tensor(np.stack([gx.ravel(), gy.ravel()], axis=1))).data.reshape(gx.shape)
+        surface = model(am.tensor(np.stack([gx.ravel(), gy.ravel()], axis=1)))._array.reshape(gx.shape)
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     left.plot(losses)
     left.set(xlabel="epoch", ylabel="mean squared error", yscale="log", title="Training loss")

@@ -40,5 +40,5 @@ def test_resumed_training_matches_uninterrupted_training_bitwise(tmp_path):
     train(restored, restored_opt, restored_sched, x, y, steps=4)
 
     for (name, p), (_, q) in zip(model.named_parameters(), restored.named_parameters()):
-        assert np.array_equal(p.data, q.data), name
+        assert np.array_equal(p._array, q._array), name
         assert p.dtype == q.dtype == np.float32

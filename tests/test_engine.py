@@ -19,13 +19,13 @@ def leaf(*values: float) -> am.Tensor:
 def test_a_scalar_needs_no_gradient_argument():
     x = leaf(1.0, 2.0)
     (x * x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+    np.testing.assert_array_equal(x.grad._array, [2.0, 4.0])
 
 
 def test_a_one_element_tensor_of_any_shape_needs_none_either():
     x = leaf(3.0)
     (x * x).reshape(1, 1).backward()
-    np.testing.assert_array_equal(x.grad.data, [6.0])
+    np.testing.assert_array_equal(x.grad._array, [6.0])
 
 
 def test_a_non_scalar_needs_a_gradient_naming_its_shape():
@@ -33,7 +33,7 @@ def test_a_non_scalar_needs_a_gradient_naming_its_shape():
     with pytest.raises(RuntimeError, match=r"gradient argument is needed for a tensor of shape \(2,\)"):
         (x * 2).backward()
     (x * 2).backward(np.array([1.0, 10.0]))
-    np.testing.assert_array_equal(x.grad.data, [2.0, 20.0])
+    np.testing.assert_array_equal(x.grad._array, [2.0, 20.0])
 
 
 def test_a_gradient_of_the_wrong_shape_is_refused():
@@ -51,24 +51,24 @@ def test_gradients_accumulate_across_calls_until_reset():
     x = leaf(1.0, 2.0)
     (x * 3).sum().backward()
     (x * x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [5.0, 7.0])
+    np.testing.assert_array_equal(x.grad._array, [5.0, 7.0])
     x.grad = None
     (x * 3).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad._array, [3.0, 3.0])
 
 
 def test_a_tensor_used_twice_gets_both_gradients():
     x = leaf(2.0)
     (x * x + x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [5.0])
+    np.testing.assert_array_equal(x.grad._array, [5.0])
 
 
 def test_broadcast_inputs_get_gradients_of_their_own_shape():
     a = leaf(1.0, 2.0, 3.0)
     b = am.tensor(np.ones((2, 1)), requires_grad=True)
     (a * b).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [2.0, 2.0, 2.0])
-    np.testing.assert_array_equal(b.grad.data, [[6.0], [6.0]])
+    np.testing.assert_array_equal(a.grad._array, [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(b.grad._array, [[6.0], [6.0]])
 
 
 def test_a_float32_leaf_gets_a_float32_gradient_from_float64_work():
@@ -82,7 +82,7 @@ def test_only_leaves_keep_grad_unless_retain_grad():
     kept, dropped = x * 2, x * 3
     kept.retain_grad()
     (kept * dropped).sum().backward()
-    np.testing.assert_array_equal(kept.grad.data, [3.0, 6.0])
+    np.testing.assert_array_equal(kept.grad._array, [3.0, 6.0])
     assert dropped.grad is None
 
 
@@ -99,7 +99,7 @@ def test_retain_graph_allows_a_second_backward():
     y = (x * x).sum()
     y.backward(retain_graph=True)
     y.backward()
-    np.testing.assert_array_equal(x.grad.data, [4.0, 8.0])
+    np.testing.assert_array_equal(x.grad._array, [4.0, 8.0])
 
 
 # ---- grad modes ---------------------------------------------------------------------------------
@@ -172,9 +172,9 @@ def test_grad_mode_is_per_thread():
 def test_detach_shares_data_and_stops_the_gradient():
     x = leaf(1.0, 2.0)
     d = x.detach()
-    assert np.shares_memory(d.data, x.data) and not d.requires_grad and d.is_leaf
+    assert np.shares_memory(d._array, x._array) and not d.requires_grad and d.is_leaf
     (x * d).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [1.0, 2.0])  # d counted as a constant
+    np.testing.assert_array_equal(x.grad._array, [1.0, 2.0])  # d counted as a constant
 
 
 def test_requires_grad_underscore_sets_the_flag_on_leaves_only():
@@ -189,14 +189,14 @@ def test_requires_grad_underscore_sets_the_flag_on_leaves_only():
 def test_a_hook_sees_the_gradient_and_can_replace_it():
     x = leaf(1.0, 2.0)
     seen = []
-    handle = x.register_hook(lambda g: seen.append(g.data.copy()) or g * 10)
+    handle = x.register_hook(lambda g: seen.append(g._array.copy()) or g * 10)
     (x * 3).sum().backward()
     np.testing.assert_array_equal(seen[0], [3.0, 3.0])
-    np.testing.assert_array_equal(x.grad.data, [30.0, 30.0])
+    np.testing.assert_array_equal(x.grad._array, [30.0, 30.0])
     handle.remove()
     x.grad = None
     (x * 3).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad._array, [3.0, 3.0])
     assert len(seen) == 1
 
 
@@ -206,7 +206,7 @@ def test_a_hook_on_an_intermediate_changes_what_flows_on():
     y.register_hook(lambda g: g * 0.5)  # returning None would leave the gradient as it is
     y.register_hook(lambda g: None)
     (y * y).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [4.0, 8.0])  # dL/dy = 2y = 4x, halved, times dy/dx = 2
+    np.testing.assert_array_equal(x.grad._array, [4.0, 8.0])  # dL/dy = 2y = 4x, halved, times dy/dx = 2
 
 
 def test_hooks_need_a_tensor_that_requires_grad():
@@ -220,8 +220,8 @@ def test_hooks_need_a_tensor_that_requires_grad():
 def test_grad_returns_gradients_and_leaves_dot_grad_alone():
     x, w = leaf(1.0, 2.0), leaf(3.0)
     gx, gw = am.grad((x * w).sum(), [x, w])
-    np.testing.assert_array_equal(gx.data, [3.0, 3.0])
-    np.testing.assert_array_equal(gw.data, [3.0])
+    np.testing.assert_array_equal(gx._array, [3.0, 3.0])
+    np.testing.assert_array_equal(gw._array, [3.0])
     assert x.grad is None and w.grad is None
 
 
@@ -230,23 +230,23 @@ def test_grad_of_an_unused_input_needs_allow_unused():
     with pytest.raises(RuntimeError, match="allow_unused=True"):
         am.grad((x * 2).sum(), [x, unused])
     gx, gu = am.grad((x * 2).sum(), [x, unused], allow_unused=True)
-    np.testing.assert_array_equal(gx.data, [2.0, 2.0])
+    np.testing.assert_array_equal(gx._array, [2.0, 2.0])
     assert gu is None
 
 
 def test_grad_with_grad_outputs_for_several_outputs():
     x = leaf(1.0, 2.0)
     (g,) = am.grad([x * 2, x * x], x, grad_outputs=[np.array([1.0, 1.0]), np.array([1.0, 0.5])])
-    np.testing.assert_array_equal(g.data, [4.0, 4.0])
+    np.testing.assert_array_equal(g._array, [4.0, 4.0])
 
 
 def test_grad_with_create_graph_can_be_differentiated_again():
     x = leaf(1.0, 2.0)
     (g,) = am.grad((x**3).sum(), x, create_graph=True)
     assert g.requires_grad
-    np.testing.assert_array_equal(g.data, [3.0, 12.0])
+    np.testing.assert_array_equal(g._array, [3.0, 12.0])
     (h,) = am.grad(g.sum(), x)
-    np.testing.assert_array_equal(h.data, [6.0, 12.0])
+    np.testing.assert_array_equal(h._array, [6.0, 12.0])
 
 
 def test_grad_without_create_graph_gives_constants():
@@ -305,7 +305,7 @@ def test_a_user_function_with_options_and_broadcasting():
     b = leaf(0.5, 1.5, -2.0)
     assert gradcheck(lambda a, b: ScaledProduct.apply(a, b, scale=3.0), [a, b])
     (ScaledProduct.apply(a, np.ones(3), scale=2.0)).sum().backward()  # a constant in b's place
-    np.testing.assert_array_equal(a.grad.data, np.full((2, 3), 2.0))
+    np.testing.assert_array_equal(a.grad._array, np.full((2, 3), 2.0))
 
 
 def test_a_backward_returning_the_wrong_number_of_gradients_is_a_clear_error():
@@ -345,5 +345,5 @@ def test_a_function_saving_none_and_numbers_works_under_create_graph():
     x = am.tensor([1.0, 3.0], dtype=np.float64, requires_grad=True)
     (g,) = am.grad(ScaledSquare.apply(x * 1.0, 2.0).sum(), x, create_graph=True)
     g.sum().backward()
-    np.testing.assert_array_equal(g.data, [4.0, 12.0])
-    np.testing.assert_array_equal(x.grad.data, [4.0, 4.0])
+    np.testing.assert_array_equal(g._array, [4.0, 12.0])
+    np.testing.assert_array_equal(x.grad._array, [4.0, 4.0])

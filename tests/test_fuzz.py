@@ -45,6 +45,6 @@ def test_backward_agrees_with_grad_and_accumulates(graph):
     for times in (1, 2):
         total.backward(retain_graph=True)
         for x, g in zip(inputs, expected):
-            want = np.zeros(x.shape) if g is None else times * g.data
-            got = np.zeros(x.shape) if x.grad is None else x.grad.data
+            want = np.zeros(x.shape) if g is None else times * g._array
+            got = np.zeros(x.shape) if x.grad is None else x.grad._array
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)

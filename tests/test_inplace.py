@@ -22,14 +22,14 @@ import autograd_mini as am
 def test_each_method_changes_the_tensor_and_bumps_its_version(method, args, expected):
     t = am.tensor([1.0, 2.0])
     assert getattr(t, method)(*args) is t
-    np.testing.assert_array_equal(t.data, expected)
+    np.testing.assert_array_equal(t._array, expected)
     assert t._version == 1
 
 
 def test_add_takes_alpha_and_tensors():
     t = am.tensor([1.0, 2.0])
     t.add_(am.tensor([1.0, 1.0]), alpha=2)
-    np.testing.assert_array_equal(t.data, [3.0, 4.0])
+    np.testing.assert_array_equal(t._array, [3.0, 4.0])
 
 
 def test_changing_a_leaf_that_requires_grad_needs_no_grad():
@@ -38,7 +38,7 @@ def test_changing_a_leaf_that_requires_grad_needs_no_grad():
         w.mul_(2)
     with am.no_grad():
         w.mul_(2)
-    np.testing.assert_array_equal(w.data, [2.0, 4.0])
+    np.testing.assert_array_equal(w._array, [2.0, 4.0])
 
 
 def test_changing_a_tensor_in_the_graph_is_refused():
@@ -71,7 +71,7 @@ def test_changes_before_the_graph_is_made_are_fine():
     with am.no_grad():
         w.mul_(2)
     (w * w).sum().backward()
-    np.testing.assert_array_equal(w.grad.data, [4.0, 8.0])
+    np.testing.assert_array_equal(w.grad._array, [4.0, 8.0])
 
 
 def test_optimizer_steps_do_not_trip_the_check_in_a_normal_loop():
@@ -81,7 +81,7 @@ def test_optimizer_steps_do_not_trip_the_check_in_a_normal_loop():
         opt.zero_grad()
         (w * w).sum().backward()
         opt.step()
-    np.testing.assert_allclose(w.data, np.array([1.0, 2.0]) * 0.8**3, rtol=1e-6)
+    np.testing.assert_allclose(w._array, np.array([1.0, 2.0]) * 0.8**3, rtol=1e-6)
     assert w._version == 3
 
 

@@ -64,7 +64,7 @@ def test_elementwise_losses_match_numpy_and_finite_differences(
     x, y = data.draw(shapes.flatmap(lambda shape: pair(shape, input_range, target_range)))
     input, target = am.tensor(x, requires_grad=True), am.tensor(y, requires_grad=True)
     loss = fn(input, target, reduction=reduction)
-    np.testing.assert_allclose(loss.data, reduce(formula(x, y), reduction), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(loss._array, reduce(formula(x, y), reduction), rtol=1e-10, atol=1e-12)
     assert loss.grad_fn.parents == [input, target]  # one fused node, straight to the leaves
     assert gradcheck(lambda a, b: fn(a, b, reduction=reduction), [input, target])
     assert gradgradcheck(lambda a, b: fn(a, b, reduction=reduction), [input, target])
@@ -88,7 +88,7 @@ def test_cross_entropy_matches_numpy_and_finite_differences(reduction, case):
     picked = np.take_along_axis(log_softmax(x, axis), np.expand_dims(y, axis), axis).squeeze(axis)
     logits = am.tensor(x, requires_grad=True)
     loss = F.cross_entropy(logits, am.tensor(y), reduction=reduction)
-    np.testing.assert_allclose(loss.data, reduce(-picked, reduction), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(loss._array, reduce(-picked, reduction), rtol=1e-10, atol=1e-12)
     assert loss.grad_fn.parents[0] is logits
     assert gradcheck(lambda t: F.cross_entropy(t, y, reduction=reduction), [logits])
     assert gradgradcheck(lambda t: F.cross_entropy(t, y, reduction=reduction), [logits])
@@ -99,7 +99,7 @@ def test_cross_entropy_gradient_is_softmax_minus_one_hot_over_n():
     logits = am.tensor(x, requires_grad=True)
     F.cross_entropy(logits, np.array([2, 0])).backward()
     one_hot = np.array([[0, 0, 1], [1, 0, 0]])
-    np.testing.assert_allclose(logits.grad.data, (np.exp(log_softmax(x, 1)) - one_hot) / 2)
+    np.testing.assert_allclose(logits.grad._array, (np.exp(log_softmax(x, 1)) - one_hot) / 2)
 
 
 # ---- stability --------------------------------------------------------------------------------------
@@ -117,13 +117,13 @@ def test_huge_logits_give_finite_losses_and_gradients_without_warnings(dtype, re
         bce = F.binary_cross_entropy_with_logits(logits, np.ones((2, 3), dtype=dtype), reduction=reduction)
         bce.sum().backward()
     for loss, grad in ((ce, ce_grad), (bce, logits.grad)):
-        assert np.isfinite(loss.data).all() and np.isfinite(grad.data).all()
+        assert np.isfinite(loss._array).all() and np.isfinite(grad._array).all()
         assert loss.dtype == dtype
     # The wrong class by 2e4 costs 2e4; the right one with a clear margin costs nothing.
     per_sample = F.cross_entropy(logits, np.array([1, 1]), reduction="none")
-    np.testing.assert_allclose(per_sample.data, [2e4, np.log(2)])
+    np.testing.assert_allclose(per_sample._array, [2e4, np.log(2)])
     np.testing.assert_allclose(
-        F.binary_cross_entropy_with_logits(logits, np.ones((2, 3), dtype=dtype), reduction="none").data,
+        F.binary_cross_entropy_with_logits(logits, np.ones((2, 3), dtype=dtype), reduction="none")._array,
         [[0, 1e4, np.log(2)], [1e4, 0, 0]],
     )
 
@@ -133,11 +133,11 @@ def test_binary_cross_entropy_clamps_each_log_at_minus_100(dtype):
     x = am.tensor(np.array([0.0, 1.0, 0.0, 1.0], dtype=dtype), requires_grad=True)
     y = am.tensor(np.array([1.0, 0.0, 0.0, 1.0], dtype=dtype), requires_grad=True)
     loss = F.binary_cross_entropy(x, y, reduction="none")
-    np.testing.assert_array_equal(loss.data, [100, 100, 0, 0])
+    np.testing.assert_array_equal(loss._array, [100, 100, 0, 0])
     loss.sum().backward()
     # PyTorch's input gradient (x - y) / max(x(1 - x), 1e-12): finite at the ends.
-    np.testing.assert_allclose(x.grad.data, [-1e12, 1e12, 0, 0], rtol=1e-6)
-    np.testing.assert_array_equal(y.grad.data, [100, -100, 100, -100])
+    np.testing.assert_allclose(x.grad._array, [-1e12, 1e12, 0, 0], rtol=1e-6)
+    np.testing.assert_array_equal(y.grad._array, [100, -100, 100, -100])
 
 
 # ---- modules ----------------------------------------------------------------------------------------
@@ -156,7 +156,7 @@ def test_binary_cross_entropy_clamps_each_log_at_minus_100(dtype):
 def test_loss_modules_are_their_functions(module, fn, target, reduction):
     input = am.tensor(np.random.default_rng(0).uniform(0.1, 0.9, (4, 3)))
     np.testing.assert_array_equal(
-        module(reduction=reduction)(input, target).data, fn(input, target, reduction=reduction).data
+        module(reduction=reduction)(input, target)._array, fn(input, target, reduction=reduction)._array
     )
 
 

@@ -37,7 +37,7 @@ def arrays_in(value) -> Iterator[np.ndarray]:
     if isinstance(value, np.ndarray):
         yield value
     elif isinstance(value, am.Tensor):
-        yield value.data
+        yield value._array
     elif isinstance(value, (tuple, list)):
         for v in value:  # (None stands for an input that got no gradient)
             yield from arrays_in(v)

@@ -63,8 +63,8 @@ def test_parameter_is_a_tensor_that_requires_grad_and_keeps_float_dtype():
 def test_parameter_copies_its_data():
     source = am.ones(2)
     p = nn.Parameter(source)
-    p.data[0] = 5
-    assert source.data[0] == 1
+    p._array[0] = 5
+    assert source._array[0] == 1
 
 
 def test_integer_parameter_cannot_require_grad():
@@ -255,7 +255,7 @@ def test_zero_grad_sets_gradients_to_none_or_zeros():
     net(am.randn(5, 2)).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
-    assert all(not p.grad.data.any() and p.grad.shape == p.shape for p in net.parameters())
+    assert all(not p.grad._array.any() and p.grad.shape == p.shape for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
 
@@ -289,7 +289,7 @@ def test_state_dict_holds_detached_values_in_parameter_order():
     state = net.state_dict()
     assert isinstance(state, OrderedDict) and list(state) == NET_PARAMETERS
     assert all(not t.requires_grad for t in state.values())
-    np.testing.assert_array_equal(state["body.0.weight"].data, net.body[0].weight.data)
+    np.testing.assert_array_equal(state["body.0.weight"]._array, net.body[0].weight._array)
 
 
 def test_state_dict_round_trip_gives_identical_outputs_and_keeps_parameters():
@@ -298,26 +298,26 @@ def test_state_dict_round_trip_gives_identical_outputs_and_keeps_parameters():
     am.manual_seed(1)
     target = Net()
     x = am.randn(7, 2)
-    assert not np.array_equal(source(x).data, target(x).data)
+    assert not np.array_equal(source(x)._array, target(x)._array)
     params = list(target.parameters())
-    arrays = [p.data for p in params]
+    arrays = [p._array for p in params]
     result = target.load_state_dict(source.state_dict())
     assert result == ([], []) and result.missing_keys == []
-    np.testing.assert_array_equal(target(x).data, source(x).data)
+    np.testing.assert_array_equal(target(x)._array, source(x)._array)
     assert list(target.parameters()) == params  # same objects: optimizers still hold them
-    assert all(p.data is a for p, a in zip(target.parameters(), arrays))
+    assert all(p._array is a for p, a in zip(target.parameters(), arrays))
 
 
 def test_load_state_dict_takes_numpy_arrays_and_casts_to_the_parameter_dtype():
     model = mlp()
     state = {name: np.full(t.shape, 0.5) for name, t in model.state_dict().items()}
     model.load_state_dict(state)
-    assert all(p.dtype == np.float32 and (p.data == 0.5).all() for p in model.parameters())
+    assert all(p.dtype == np.float32 and (p._array == 0.5).all() for p in model.parameters())
 
 
 def test_load_state_dict_names_every_problem_at_once_and_loads_nothing():
     model = mlp()
-    before = [p.data.copy() for p in model.parameters()]
+    before = [p._array.copy() for p in model.parameters()]
     state = {name: np.zeros(t.shape) for name, t in model.state_dict().items()}
     del state["0.bias"], state["2.bias"]
     state["0.weight"] = np.zeros((3, 2))
@@ -328,7 +328,7 @@ def test_load_state_dict_names_every_problem_at_once_and_loads_nothing():
     assert "missing keys: '0.bias', '2.bias'" in message
     assert "unexpected keys: 'extra.weight'" in message
     assert "shape mismatch for '0.weight': the state dict has (3, 2), the model has (4, 2)" in message
-    assert all(np.array_equal(p.data, b) for p, b in zip(model.parameters(), before))
+    assert all(np.array_equal(p._array, b) for p, b in zip(model.parameters(), before))
 
 
 @pytest.mark.parametrize(
@@ -355,7 +355,7 @@ def test_non_strict_load_returns_the_keys_and_loads_the_rest():
     state["extra"] = np.zeros(1)
     missing, unexpected = model.load_state_dict(state, strict=False)
     assert (missing, unexpected) == (["2.bias"], ["extra"])
-    np.testing.assert_array_equal(model[0].weight.data, source[0].weight.data)
+    np.testing.assert_array_equal(model[0].weight._array, source[0].weight._array)
     state["0.bias"] = np.zeros(9)
     with pytest.raises(RuntimeError, match="shape mismatch for '0.bias'"):
         model.load_state_dict(state, strict=False)
@@ -365,11 +365,11 @@ def test_deepcopy_gives_an_independent_model_with_the_same_outputs():
     model = nn.Sequential(nn.Linear(2, 3, bias=False), nn.Tanh())
     clone = copy.deepcopy(model)
     x = am.randn(4, 2)
-    np.testing.assert_array_equal(clone(x).data, model(x).data)
+    np.testing.assert_array_equal(clone(x)._array, model(x)._array)
     assert list(clone.state_dict()) == ["0.weight"]
     assert clone[0].weight is dict(clone.named_parameters())["0.weight"] is not model[0].weight
-    clone[0].weight.data[...] = 0
-    assert model[0].weight.data.any()
+    clone[0].weight._array[...] = 0
+    assert model[0].weight._array.any()
 
 
 # ---- containers ---------------------------------------------------------------------------------------
@@ -382,7 +382,7 @@ def test_sequential_indexing_length_iteration_and_slicing():
     head = model[:2]
     assert isinstance(head, nn.Sequential) and list(head) == [model[0], model[1]]
     x = am.randn(4, 2)
-    np.testing.assert_array_equal(model(x).data, model[2](head(x)).data)
+    np.testing.assert_array_equal(model(x)._array, model[2](head(x))._array)
     with pytest.raises(IndexError, match="index 3 is out of range for 3 modules"):
         model[3]
 
@@ -415,8 +415,8 @@ def test_linear_weights_have_pytorch_shapes_bounds_and_dtype():
     assert layer.weight.shape == (40, 50) and layer.bias.shape == (40,)
     assert layer.weight.dtype == np.float32 == layer.bias.dtype
     for p in (layer.weight, layer.bias):
-        assert np.abs(p.data).max() <= bound
-        assert np.abs(p.data).max() > 0.9 * bound  # the draws fill the range
+        assert np.abs(p._array).max() <= bound
+        assert np.abs(p._array).max() > 0.9 * bound  # the draws fill the range
     am.set_default_dtype(np.float64)
     assert nn.Linear(2, 3).weight.dtype == np.float64
     assert nn.Linear(2, 3, dtype=np.float32).bias.dtype == np.float32
@@ -427,8 +427,8 @@ def test_linear_initialisation_repeats_under_manual_seed():
     first = nn.Linear(3, 2)
     am.manual_seed(7)
     second = nn.Linear(3, 2)
-    assert all(np.array_equal(a.data, b.data) for a, b in zip(first.parameters(), second.parameters()))
-    assert not np.array_equal(nn.Linear(3, 2).weight.data, second.weight.data)
+    assert all(np.array_equal(a._array, b._array) for a, b in zip(first.parameters(), second.parameters()))
+    assert not np.array_equal(nn.Linear(3, 2).weight._array, second.weight._array)
 
 
 linear_cases = st.tuples(
@@ -444,10 +444,10 @@ def test_linear_forward_is_x_times_w_transposed_plus_b(case):
     batch, n_in, n_out, bias = case
     layer = nn.Linear(n_in, n_out, bias=bias)
     x = am.randn(*batch, n_in)
-    expected = x.data @ layer.weight.data.T + (layer.bias.data if bias else 0)
+    expected = x._array @ layer.weight._array.T + (layer.bias._array if bias else 0)
     y = layer(x)
     assert y.shape == batch + (n_out,)
-    np.testing.assert_allclose(y.data, expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(y._array, expected, rtol=1e-6, atol=1e-6)
 
 
 @given(linear_cases)
@@ -459,7 +459,7 @@ def test_linear_gradients_match_finite_differences(case):
 
     def run(x, *weights):
         for p, w in zip(params, weights):
-            p.data = w.data
+            p._array = w._array
         return layer(x)
 
     assert gradcheck(run, [x, *params])
@@ -491,10 +491,10 @@ def test_a_small_model_trains():
         loss = loss_fn(model(x), y)
         loss.backward()
         for p in model.parameters():
-            p.data -= 0.5 * p.grad.data
+            p._array -= 0.5 * p.grad._array
         losses.append(loss.item())
     assert losses[-1] < 0.05 < losses[0]
-    np.testing.assert_array_equal(model(x).data > 0, y.data > 0.5)
+    np.testing.assert_array_equal(model(x)._array > 0, y._array > 0.5)
 
 
 # ---- activation layers ----------------------------------------------------------------------------------
@@ -516,7 +516,7 @@ def test_a_small_model_trains():
 )
 def test_activation_layers_match_numpy(module, reference):
     x = np.random.default_rng(0).standard_normal((3, 4, 5))
-    np.testing.assert_allclose(module(am.tensor(x)).data, reference(x), rtol=1e-12)
+    np.testing.assert_allclose(module(am.tensor(x))._array, reference(x), rtol=1e-12)
 
 
 # ---- Dropout ----------------------------------------------------------------------------------------
@@ -530,26 +530,26 @@ def test_dropout_in_eval_mode_is_the_identity():
 def test_dropout_in_training_zeroes_a_fraction_p_and_scales_the_rest():
     x = am.ones(200, 100, requires_grad=True)
     y = nn.Dropout(0.25)(x)
-    kept = y.data != 0
-    np.testing.assert_allclose(y.data[kept], 1 / 0.75, rtol=1e-6)
+    kept = y._array != 0
+    np.testing.assert_allclose(y._array[kept], 1 / 0.75, rtol=1e-6)
     assert abs(kept.mean() - 0.75) < 0.01
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, y.data)  # the gradient is the mask
+    np.testing.assert_array_equal(x.grad._array, y._array)  # the gradient is the mask
 
 
 def test_dropout_masks_repeat_under_manual_seed():
     layer, x = nn.Dropout(), am.ones(10, 10)
     am.manual_seed(3)
-    first = layer(x).data
+    first = layer(x)._array
     am.manual_seed(3)
-    np.testing.assert_array_equal(layer(x).data, first)
-    assert not np.array_equal(layer(x).data, first)
+    np.testing.assert_array_equal(layer(x)._array, first)
+    assert not np.array_equal(layer(x)._array, first)
 
 
 def test_dropout_extremes():
     x = am.randn(3, 4)
-    np.testing.assert_array_equal(nn.Dropout(0.0)(x).data, x.data)
-    np.testing.assert_array_equal(nn.Dropout(1.0)(x).data, np.zeros((3, 4)))
+    np.testing.assert_array_equal(nn.Dropout(0.0)(x)._array, x._array)
+    np.testing.assert_array_equal(nn.Dropout(1.0)(x)._array, np.zeros((3, 4)))
 
 
 @pytest.mark.parametrize("p", [-0.1, 1.5])
@@ -581,8 +581,8 @@ def test_uniform_inits_fill_their_pytorch_bounds(shape):
         low = -high if low is None else low
         t = am.zeros(*shape)
         assert fill(t) is t
-        assert low <= t.data.min() < low + 0.005 * (high - low)
-        assert high - 0.005 * (high - low) < t.data.max() <= high
+        assert low <= t._array.min() < low + 0.005 * (high - low)
+        assert high - 0.005 * (high - low) < t._array.max() <= high
 
 
 @pytest.mark.parametrize("shape", [(400, 300), (64, 32, 3, 3)])
@@ -597,23 +597,23 @@ def test_normal_inits_have_their_pytorch_standard_deviations(shape):
     ]
     for fill, mean, std in cases:
         t = fill(am.zeros(*shape))
-        assert abs(t.data.mean() - mean) < 0.02 * std + 1e-3
-        assert abs(t.data.std() / std - 1) < 0.02
+        assert abs(t._array.mean() - mean) < 0.02 * std + 1e-3
+        assert abs(t._array.std() / std - 1) < 0.02
 
 
 def test_constant_inits_write_in_place():
     p = nn.Parameter(am.randn(2, 3))
-    array = p.data
-    assert nn.init.zeros_(p) is p and p.data is array and not array.any()
-    assert (nn.init.ones_(p).data == 1).all()
-    assert (nn.init.constant_(p, 0.25).data == 0.25).all() and p.dtype == np.float32
+    array = p._array
+    assert nn.init.zeros_(p) is p and p._array is array and not array.any()
+    assert (nn.init.ones_(p)._array == 1).all()
+    assert (nn.init.constant_(p, 0.25)._array == 0.25).all() and p.dtype == np.float32
 
 
 def test_init_draws_repeat_under_manual_seed():
     am.manual_seed(5)
-    first = nn.init.kaiming_normal_(am.zeros(3, 4)).data
+    first = nn.init.kaiming_normal_(am.zeros(3, 4))._array
     am.manual_seed(5)
-    np.testing.assert_array_equal(nn.init.kaiming_normal_(am.zeros(3, 4)).data, first)
+    np.testing.assert_array_equal(nn.init.kaiming_normal_(am.zeros(3, 4))._array, first)
 
 
 def test_calculate_gain_matches_pytorch():

@@ -104,7 +104,7 @@ def _run(cls, options, dtype, steps=STEPS):
         for p, g in zip(params, step_grads):
             p.grad = am.tensor(g)
         opt.step()
-        history.append([p.data.copy() for p in params])
+        history.append([p._array.copy() for p in params])
     return initial, grads, history, opt
 
 
@@ -142,13 +142,13 @@ def test_float32_parameters_and_state_stay_float32(cls, rule, options):
 @pytest.mark.parametrize("cls", [SGD, Adam, AdamW, RMSprop])
 def test_step_updates_in_place_and_leaves_grad_alone(cls):
     p = am.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
-    data = p.data
+    data = p._array
     grad = np.linspace(-1, 1, 6).reshape(2, 3)
     p.grad = am.tensor(grad.copy())
     cls([p], lr=0.1, weight_decay=0.1, maximize=True).step()
-    assert p.data is data
-    assert not np.array_equal(p.data, np.arange(6.0).reshape(2, 3))
-    np.testing.assert_array_equal(p.grad.data, grad)
+    assert p._array is data
+    assert not np.array_equal(p._array, np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(p.grad._array, grad)
 
 
 def test_sgd_on_a_real_loss_descends():
@@ -181,8 +181,8 @@ def test_param_groups_use_their_own_options_and_defaults_fill_the_rest():
     assert "group 1: 1 params, lr=0.5, momentum=0.9" in repr(opt)
     a.grad, b.grad = am.tensor(np.ones(2)), am.tensor(np.ones(3))
     opt.step()
-    np.testing.assert_array_equal(a.data, 1.0 - 0.1)
-    np.testing.assert_array_equal(b.data, 1.0 - 0.5)
+    np.testing.assert_array_equal(a._array, 1.0 - 0.1)
+    np.testing.assert_array_equal(b._array, 1.0 - 0.5)
 
 
 def test_add_param_group_adds_a_group_that_steps():
@@ -191,9 +191,9 @@ def test_add_param_group_adds_a_group_that_steps():
     opt.add_param_group({"params": [b], "lr": 0.01})
     b.grad = am.tensor(np.ones(2))
     opt.step()
-    np.testing.assert_allclose(b.data, 1.0 - 0.01, rtol=1e-6)
+    np.testing.assert_allclose(b._array, 1.0 - 0.01, rtol=1e-6)
     assert opt.param_groups[1]["betas"] == (0.9, 0.999)
-    np.testing.assert_array_equal(a.data, 1.0)
+    np.testing.assert_array_equal(a._array, 1.0)
 
 
 def test_parameters_without_grad_are_skipped_and_get_no_state():
@@ -201,7 +201,7 @@ def test_parameters_without_grad_are_skipped_and_get_no_state():
     opt = Adam([a, b], lr=0.1)
     a.grad = am.tensor(np.ones(2))
     opt.step()
-    np.testing.assert_array_equal(b.data, 1.0)
+    np.testing.assert_array_equal(b._array, 1.0)
     assert b not in opt.state and opt.state[a]["step"] == 1
 
 
@@ -215,10 +215,10 @@ def test_zero_grad(set_to_none):
     if set_to_none:
         assert a.grad is None
     else:
-        np.testing.assert_array_equal(a.grad.data, np.zeros(2))
+        np.testing.assert_array_equal(a.grad._array, np.zeros(2))
         assert a.grad.dtype == a.dtype
     assert b.grad is None
-    np.testing.assert_array_equal(shared.data, np.ones(2))  # a shared gradient is never zeroed in place
+    np.testing.assert_array_equal(shared._array, np.ones(2))  # a shared gradient is never zeroed in place
 
 
 def test_step_with_closure_returns_its_loss_with_grad_enabled():
@@ -234,7 +234,7 @@ def test_step_with_closure_returns_its_loss_with_grad_enabled():
     with am.no_grad():
         loss = opt.step(closure)
     assert loss.item() == 2.0
-    np.testing.assert_allclose(w.data, 1.0 - 0.1 * 2.0)
+    np.testing.assert_allclose(w._array, 1.0 - 0.1 * 2.0)
 
 
 def test_a_gradient_of_the_wrong_shape_is_refused_not_broadcast():
@@ -242,7 +242,7 @@ def test_a_gradient_of_the_wrong_shape_is_refused_not_broadcast():
     p.grad = am.tensor(np.ones(1))
     with pytest.raises(ValueError, match=r"parameter of shape \(3,\) has a grad of shape \(1,\)"):
         SGD([p], lr=0.1).step()
-    np.testing.assert_array_equal(p.data, 1.0)
+    np.testing.assert_array_equal(p._array, 1.0)
 
 
 def test_a_subclass_of_tensor_is_accepted():
@@ -252,7 +252,7 @@ def test_a_subclass_of_tensor_is_accepted():
     p = Parameter(np.ones(2), requires_grad=True)
     p.grad = am.tensor(np.ones(2))
     SGD([p], lr=0.5).step()
-    np.testing.assert_array_equal(p.data, 0.5)
+    np.testing.assert_array_equal(p._array, 0.5)
 
 
 # ---- errors --------------------------------------------------------------------------------------
@@ -452,14 +452,14 @@ def test_training_resumed_from_a_checkpoint_continues_bitwise(tmp_path, cls, opt
     loaded = load(tmp_path / "run.ckpt")
     params3, opt3, scheduler3 = fresh()
     for name, t in loaded["model"].items():
-        params3[name].data[...] = t.data
+        params3[name]._array[...] = t._array
     opt3.load_state_dict(loaded["optimizer"])
     scheduler3.load_state_dict(loaded["scheduler"])
     _train(params3, opt3, scheduler3, 6, x, y)
 
     for name in params:
         assert params3[name].dtype == dtype
-        np.testing.assert_array_equal(params3[name].data, params[name].data)
+        np.testing.assert_array_equal(params3[name]._array, params[name]._array)
     sd, sd3 = opt.state_dict(), opt3.state_dict()
     assert sd["param_groups"] == sd3["param_groups"]
     for index, state in sd["state"].items():

@@ -21,27 +21,27 @@ def curvy(x: am.Tensor) -> am.Tensor:
 @given(FLOAT64)
 def test_gradient_of_sum_is_ones(x):
     x.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.ones(x.shape))
+    np.testing.assert_array_equal(x.grad._array, np.ones(x.shape))
 
 
 @given(x=FLOAT64, data=st.data())
 def test_backward_is_linear_in_the_upstream_gradient(x, data):
     y = curvy(x)
-    g1, g2 = (data.draw(ams.tensors(y.shape)).data for _ in range(2))
+    g1, g2 = (data.draw(ams.tensors(y.shape))._array for _ in range(2))
     a, b = 2.5, -0.75
     (combined,) = am.grad(y, x, a * g1 + b * g2, retain_graph=True)
     (d1,) = am.grad(y, x, g1, retain_graph=True)
     (d2,) = am.grad(y, x, g2)
-    np.testing.assert_allclose(combined.data, a * d1.data + b * d2.data, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(combined._array, a * d1._array + b * d2._array, rtol=1e-10, atol=1e-12)
 
 
 @given(FLOAT64)
 def test_two_backward_calls_accumulate_twice_the_gradient(x):
     loss = curvy(x).sum()
     loss.backward(retain_graph=True)
-    once = x.grad.data.copy()
+    once = x.grad._array.copy()
     loss.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * once, rtol=1e-12)
+    np.testing.assert_allclose(x.grad._array, 2 * once, rtol=1e-12)
 
 
 def test_a_chain_of_100_000_ops_backpropagates_without_recursion():
@@ -68,16 +68,16 @@ def test_large_inputs_give_finite_values_and_gradients(fn, dtype):
         warnings.simplefilter("error")  # any overflow or invalid-value warning fails the test
         y = fn(x)
         y.backward(np.ones(y.shape, dtype=dtype))
-    assert np.isfinite(y.data).all()
-    assert np.isfinite(x.grad.data).all()
+    assert np.isfinite(y._array).all()
+    assert np.isfinite(x.grad._array).all()
 
 
 def test_large_input_values_are_right():
     x = am.tensor([-1e4, 0.0, 1e4], dtype=np.float64)
     # sigmoid(-1e4) is 0 up to the smallest normal float: the input is floored where e^-x overflows
-    np.testing.assert_allclose(x.sigmoid().data, [0.0, 0.5, 1.0], rtol=0, atol=np.finfo(np.float64).tiny)
-    np.testing.assert_array_equal(x.softmax().data, [0.0, 0.0, 1.0])
-    np.testing.assert_allclose(x.log_softmax().data, [-2e4, -1e4, 0.0])
+    np.testing.assert_allclose(x.sigmoid()._array, [0.0, 0.5, 1.0], rtol=0, atol=np.finfo(np.float64).tiny)
+    np.testing.assert_array_equal(x.softmax()._array, [0.0, 0.0, 1.0])
+    np.testing.assert_allclose(x.log_softmax()._array, [-2e4, -1e4, 0.0])
     np.testing.assert_allclose(x.logsumexp().item(), 1e4)
 
 
@@ -99,17 +99,17 @@ def test_hessian_vector_product_matches_finite_differences_of_the_gradient():
     hvp = am.grad(sum((g * vi).sum() for g, vi in zip(grads, v)), params)
 
     def gradient_at(step: float) -> list[np.ndarray]:
-        moved = [am.tensor(p.data + step * vi, requires_grad=True) for p, vi in zip(params, v)]
-        return [g.data for g in am.grad(mlp_loss(moved, x, target), moved)]
+        moved = [am.tensor(p._array + step * vi, requires_grad=True) for p, vi in zip(params, v)]
+        return [g._array for g in am.grad(mlp_loss(moved, x, target), moved)]
 
     eps = 1e-6
     for h, plus, minus in zip(hvp, gradient_at(eps), gradient_at(-eps)):
-        np.testing.assert_allclose(h.data, (plus - minus) / (2 * eps), rtol=1e-5, atol=1e-8)
+        np.testing.assert_allclose(h._array, (plus - minus) / (2 * eps), rtol=1e-5, atol=1e-8)
 
 
 @given(ams.tensors(dtype=np.float64, requires_grad=True))
 def test_second_derivative_of_cube_is_six_x(x):
     (first,) = am.grad((x**3).sum(), x, create_graph=True)
-    np.testing.assert_allclose(first.data, 3 * x.data**2, rtol=1e-12)
+    np.testing.assert_allclose(first._array, 3 * x._array**2, rtol=1e-12)
     (second,) = am.grad(first.sum(), x)
-    np.testing.assert_allclose(second.data, 6 * x.data, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(second._array, 6 * x._array, rtol=1e-12, atol=1e-15)

@@ -26,7 +26,7 @@ def _same(a, b):
     """Structural, bitwise equality of what save wrote and load returned."""
     assert type(a) is type(b), (type(a), type(b))
     if isinstance(a, am.Tensor):
-        _same_array(a.data, b.data)
+        _same_array(a._array, b._array)
         assert a.requires_grad == b.requires_grad
     elif isinstance(a, (np.ndarray, np.generic)):
         _same_array(np.asarray(a), np.asarray(b))

@@ -51,7 +51,7 @@ def test_casting_to_an_integer_dtype_leaves_the_graph():
     x = am.tensor([1.5, -2.5], requires_grad=True)
     y = x.long()
     assert y.dtype == np.int64 and not y.requires_grad and y.grad_fn is None
-    np.testing.assert_array_equal(y.data, [1, -2])
+    np.testing.assert_array_equal(y._array, [1, -2])
 
 
 @pytest.mark.parametrize("data", [[object()], ["a", "b"], np.array(["x"]), {"a": 1}])
@@ -69,8 +69,8 @@ def test_tensor_copies_its_data_but_from_numpy_shares_it():
     array = np.array([1.0, 2.0])
     copied, shared = am.tensor(array), am.from_numpy(array)
     array[0] = 9.0
-    assert copied.data[0] == 1.0
-    assert shared.data[0] == 9.0
+    assert copied._array[0] == 1.0
+    assert shared._array[0] == 9.0
 
 
 def test_filled_and_random_constructors():
@@ -78,9 +78,9 @@ def test_filled_and_random_constructors():
     assert am.full((2,), 7.0).tolist() == [7.0, 7.0]
     assert am.arange(3).tolist() == [0, 1, 2]
     am.manual_seed(0)
-    first = am.randn(3).data
+    first = am.randn(3)._array
     am.manual_seed(0)
-    np.testing.assert_array_equal(am.randn(3).data, first)
+    np.testing.assert_array_equal(am.randn(3)._array, first)
     assert am.zeros(2, requires_grad=True).requires_grad
 
 
@@ -93,7 +93,7 @@ def test_array_attributes():
     assert x.size() == (2, 3) and x.size(1) == 3 and x.size(-2) == 2
     assert x.numel() == 6 and len(x) == 2
     assert x.T.shape == (3, 2)
-    np.testing.assert_array_equal(x.T.data, x.data.T)
+    np.testing.assert_array_equal(x.T._array, x._array.T)
     assert x.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
     assert [row.tolist() for row in x] == x.tolist()
 
@@ -118,11 +118,11 @@ def test_len_of_a_0d_tensor_is_an_error():
 
 def test_numpy_shares_memory_and_is_refused_while_requiring_grad():
     x = am.tensor([1.0, 2.0])
-    assert x.numpy() is x.data
+    assert x.numpy() is x._array
     x.requires_grad_()
     with pytest.raises(RuntimeError, match=re.escape(".detach().numpy()")):
         x.numpy()
-    assert np.shares_memory(x.detach().numpy(), x.data)
+    assert np.shares_memory(x.detach().numpy(), x._array)
 
 
 def test_leaves_and_grad_fn_names():
@@ -150,7 +150,7 @@ def test_numpy_ufuncs_on_tensors_keep_the_graph():
     y = np.exp(x)
     assert isinstance(y, am.Tensor) and y.grad_fn.name == "ExpBackward"
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, np.exp([0.5, 1.0]))
+    np.testing.assert_allclose(x.grad._array, np.exp([0.5, 1.0]))
 
 
 @pytest.mark.parametrize("side", ["left", "right"])
@@ -160,7 +160,7 @@ def test_arrays_times_tensors_keep_the_graph(side):
     y = a * x if side == "left" else x * a
     assert isinstance(y, am.Tensor) and y.requires_grad
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, a)
+    np.testing.assert_array_equal(x.grad._array, a)
 
 
 def test_numpy_functions_dispatch_to_tensor_ops():
@@ -168,7 +168,7 @@ def test_numpy_functions_dispatch_to_tensor_ops():
     total = np.sum(x, axis=0)
     assert isinstance(total, am.Tensor) and total.grad_fn.name == "SumBackward"
     assert np.transpose(x).shape == (2, 2) and np.shape(x) == (2, 2)
-    np.testing.assert_array_equal(np.concatenate([x, x]).detach().data, np.concatenate([x.data, x.data]))
+    np.testing.assert_array_equal(np.concatenate([x, x]).detach()._array, np.concatenate([x._array, x._array]))
 
 
 @pytest.mark.parametrize(
@@ -219,7 +219,7 @@ def test_numpy_spellings_are_aliases():
         (x.broadcast_to(2, 2, 3), x.expand(2, 2, 3)),
     ]
     for torch_style, numpy_style in pairs:
-        np.testing.assert_array_equal(torch_style.data, numpy_style.data)
+        np.testing.assert_array_equal(torch_style._array, numpy_style._array)
     with pytest.raises(TypeError, match="give dim or axis, not both"):
         x.sum(dim=0, axis=1)
     with pytest.raises(TypeError, match="unexpected arguments \\['out'\\]"):

@@ -99,10 +99,10 @@ def test_gradcheck_needs_tensor_outputs():
 
 def test_gradcheck_leaves_the_inputs_as_they_were():
     x = leaf(0.5, 2.0)
-    before = x.data
+    before = x._array
     gradcheck(lambda t: t.sin(), [x])
-    assert x.data is before
-    np.testing.assert_array_equal(x.data, [0.5, 2.0])
+    assert x._array is before
+    np.testing.assert_array_equal(x._array, [0.5, 2.0])
 
 
 def test_gradcheck_treats_a_constant_input_as_a_constant():
@@ -136,18 +136,18 @@ def test_shapes_are_small(shape):
 @given(ams.tensors(requires_grad=True))
 def test_tensors_default_to_small_float64_leaves(t):
     assert t.dtype == np.float64 and t.requires_grad and t.is_leaf
-    assert t.numel() <= ams.MAX_SIZE and np.all(np.abs(t.data) <= 3)
+    assert t.numel() <= ams.MAX_SIZE and np.all(np.abs(t._array) <= 3)
 
 
 @given(ams.tensors(st.just((2, 3)), dtype=np.float32, elements=ams.floats_in(0, 1, width=32), unique=True))
 def test_tensors_follow_shape_dtype_elements_and_unique(t):
     assert t.shape == (2, 3) and t.dtype == np.float32 and not t.requires_grad
-    assert np.all((t.data >= 0) & (t.data <= 1)) and len(np.unique(t.data)) == 6
+    assert np.all((t._array >= 0) & (t._array <= 1)) and len(np.unique(t._array)) == 6
 
 
 @given(ams.tensors(dtype=np.int64))
 def test_integer_tensors_hold_small_integers(t):
-    assert t.dtype == np.int64 and np.all(np.abs(t.data) <= 5)
+    assert t.dtype == np.int64 and np.all(np.abs(t._array) <= 5)
 
 
 @given(ams.broadcastable_shapes(3))

@@ -30,7 +30,7 @@ RTOL, ATOL = 1e-10, 1e-12
 
 def close(ours, theirs, rtol=RTOL, atol=ATOL) -> None:
     """ours (a Tensor or array) equals theirs (a torch tensor), in shape and value."""
-    ours = ours.data if isinstance(ours, am.Tensor) else np.asarray(ours)
+    ours = ours._array if isinstance(ours, am.Tensor) else np.asarray(ours)
     theirs = theirs.detach().numpy(force=True)  # force: PyTorch may hand back a lazy zero tensor
     assert ours.shape == theirs.shape
     np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)
@@ -62,7 +62,7 @@ def pytorch_differs(op, xs, options) -> bool:
     parts = index if isinstance(index, tuple) else (index,)
     if any(isinstance(p, slice) and p.step is not None and p.step < 0 for p in parts):
         return True
-    return op.name == "pow" and bool((xs[1].data == 0).any())
+    return op.name == "pow" and bool((xs[1]._array == 0).any())
 
 
 # The ops whose table entry runs unchanged on torch tensors: operators and shared method names.
@@ -129,7 +129,7 @@ def second_derivatives(grads, inputs, directions, grad_fn):
 
 def am_grads(total, inputs):
     found = am.grad(total, inputs, allow_unused=True)
-    return [np.zeros(x.shape) if g is None else g.data for g, x in zip(found, inputs)]
+    return [np.zeros(x.shape) if g is None else g._array for g, x in zip(found, inputs)]
 
 
 def torch_grads(total, inputs):
@@ -145,7 +145,7 @@ def test_op_matches_pytorch(op, data):
     direction (a Hessian-vector product)."""
     xs, options = draw_case(data, op)
     assume(not pytorch_differs(op, xs, options))
-    ts = [torch.tensor(x.data, requires_grad=True) for x in xs]
+    ts = [torch.tensor(x._array, requires_grad=True) for x in xs]
     torch_fn = op.fn if op.name in SAME_CALL else TORCH[op.name]
     out, expected = op.fn(*xs, **options), torch_fn(*ts, **options)
     close(out, expected)
@@ -181,7 +181,7 @@ def twin_models(*specs):
     am.manual_seed(0)
     ours = nn.Sequential(*(getattr(nn, name)(*args) for name, args in specs)).double().eval()
     theirs = torch.nn.Sequential(*(getattr(torch.nn, name)(*args) for name, args in specs)).double().eval()
-    theirs.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v._array.copy()) for k, v in ours.state_dict().items()})
     return ours, theirs
 
 
@@ -311,7 +311,7 @@ def test_a_saved_state_dict_loads_into_the_pytorch_model_and_gives_the_same_outp
     theirs = torch.nn.Sequential(*(getattr(torch.nn, name)(*args) for name, args in specs))
     loaded = am.load(tmp_path / "model.npz")
     assert list(loaded) == list(theirs.state_dict())
-    theirs.load_state_dict({k: torch.from_numpy(v.data) for k, v in loaded.items()}, strict=True)
+    theirs.load_state_dict({k: torch.from_numpy(v._array) for k, v in loaded.items()}, strict=True)
     x = INPUT.astype(np.float32)
     with torch.no_grad():
         close(model(am.tensor(x)), theirs(torch.from_numpy(x)), rtol=1e-6, atol=1e-6)

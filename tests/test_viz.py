@@ -303,8 +303,8 @@ def test_trace_works_under_create_graph():
     with viz.trace(norms=True) as t:
         (g,) = am.grad((x**3).sum(), x, create_graph=True)
     assert [s.op for s in t] == ["Sum", "Pow"]
-    assert t.steps[1].input_grad_norms[0] == pytest.approx(np.linalg.norm(3 * x.data**2))
-    np.testing.assert_allclose(g.data, 3 * x.data**2)
+    assert t.steps[1].input_grad_norms[0] == pytest.approx(np.linalg.norm(3 * x._array**2))
+    np.testing.assert_allclose(g._array, 3 * x._array**2)
 
 
 # ---- random graphs: DOT, text and trace agree with the graph --------------------------------------

@@ -155,7 +155,7 @@ def check_reduction(reduction: str, caller: str) -> None:
 
 
 def _array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._array if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _loss_target(input: Tensor, target: Any, reduction: str, caller: str) -> Any:

@@ -228,7 +228,7 @@ class Module:
             if set_to_none or param.grad is None:
                 param.grad = None
             else:
-                param.grad = Tensor(np.zeros_like(param.data))
+                param.grad = Tensor(np.zeros_like(param._array))
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Set requires_grad on every parameter (False freezes them); return self."""
@@ -242,9 +242,9 @@ class Module:
         if dtype.kind != "f":
             raise TypeError(f"to: parameters must stay floating point, so {dtype} is not allowed")
         for param in self.parameters():
-            param.data = param.data.astype(dtype, copy=False)
+            param._array = param._array.astype(dtype, copy=False)
             if param.grad is not None:
-                param.grad.data = param.grad.data.astype(dtype, copy=False)
+                param.grad._array = param.grad._array.astype(dtype, copy=False)
         return self
 
     def float(self) -> Module:
@@ -279,7 +279,7 @@ class Module:
             if name not in state_dict:
                 continue
             value = state_dict[name]
-            value = np.asarray(value.data if isinstance(value, Tensor) else value)
+            value = np.asarray(value._array if isinstance(value, Tensor) else value)
             if value.dtype.kind not in "biuf":
                 problems.append(f"'{name}' holds {value.dtype} values, not numbers")
             elif value.shape != param.shape:
@@ -293,7 +293,7 @@ class Module:
                 f"load_state_dict: cannot load into {type(self).__name__}:\n  " + "\n  ".join(problems)
             )
         for param, value in pairs:
-            param.data[...] = value
+            param._array[...] = value
         return IncompatibleKeys(missing, unexpected)
 
     # ---- printing -----------------------------------------------------------------------------

@@ -90,7 +90,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    p.grad = None if set_to_none else Tensor._make(np.zeros_like(p.grad.data), None, False)
+                    p.grad = None if set_to_none else Tensor._make(np.zeros_like(p.grad._array), None, False)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; return closure() if one is given.
@@ -109,7 +109,7 @@ class Optimizer:
                     grad = p.grad
                     if grad is None:
                         continue
-                    param, grad = p.data, grad.data
+                    param, grad = p._array, grad._array
                     if grad.shape != param.shape:
                         raise ValueError(
                             f"step: a parameter of shape {param.shape} has a grad of shape {grad.shape}"
@@ -202,7 +202,7 @@ def _check_param(p: Any, where: str) -> None:
         raise ValueError(
             f"{where} (shape {p.shape}) is not a leaf tensor: an optimizer can only update leaves"
         )
-    if not p.data.flags.writeable:
+    if not p._array.flags.writeable:
         raise ValueError(
             f"{where} (shape {p.shape}) holds a read-only array, which the optimizer cannot update "
             "in place (from_numpy shares the array it is given); train a copy, e.g. am.tensor(array)"
@@ -212,7 +212,7 @@ def _check_param(p: Any, where: str) -> None:
 def _state_value(value: Any, param: Tensor, where: str) -> Any:
     """A loaded state entry: arrays (or Tensors) are copied in the parameter's dtype, shape checked."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._array
     if not isinstance(value, np.ndarray):
         return value
     if value.shape != param.shape:

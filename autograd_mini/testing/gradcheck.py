@@ -52,7 +52,7 @@ def gradcheck(
     projections = [rng.uniform(0.5, 1.5, o.shape) * rng.choice([-1, 1], o.shape) for o in outputs]
 
     def projected(*args: Any) -> float:
-        return sum(float((o.data * v).sum()) for o, v in zip(_outputs(fn, args), projections))
+        return sum(float((o._array * v).sum()) for o, v in zip(_outputs(fn, args), projections))
 
     analytic = _analytic(outputs, projections, checked)
     if fast_mode:
@@ -111,7 +111,7 @@ def _analytic(
     if not live:
         return [np.zeros(x.shape) for x in checked]
     grads = grad([o for o, _ in live], checked, grad_outputs=[v for _, v in live], allow_unused=True)
-    return [np.zeros(x.shape) if g is None else g.data for g, x in zip(grads, checked)]
+    return [np.zeros(x.shape) if g is None else g._array for g, x in zip(grads, checked)]
 
 
 def _compare_elementwise(
@@ -125,19 +125,19 @@ def _compare_elementwise(
     rows = []
     for k, position in enumerate(positions):
         x = inputs[position]
-        original = x.data
-        x.data = original.copy()  # perturb a copy; the caller's array is never touched
+        original = x._array
+        x._array = original.copy()  # perturb a copy; the caller's array is never touched
         try:
             for index in np.ndindex(x.shape):
-                value = x.data[index]
-                x.data[index] = value + eps
+                value = x._array[index]
+                x._array[index] = value + eps
                 plus = projected(*inputs)
-                x.data[index] = value - eps
+                x._array[index] = value - eps
                 minus = projected(*inputs)
-                x.data[index] = value
+                x._array[index] = value
                 rows.append((position, index, float(analytic[k][index]), (plus - minus) / (2 * eps)))
         finally:
-            x.data = original
+            x._array = original
     return rows
 
 
@@ -151,17 +151,17 @@ def _compare_directional(
 ) -> list[tuple]:
     """One row: vᵀJu against the difference quotient along a random direction u."""
     directions = [rng.standard_normal(x.shape) for x in checked]
-    originals = [x.data for x in checked]
+    originals = [x._array for x in checked]
     try:
         for x, u, x0 in zip(checked, directions, originals):
-            x.data = x0 + eps * u
+            x._array = x0 + eps * u
         plus = projected(*inputs)
         for x, u, x0 in zip(checked, directions, originals):
-            x.data = x0 - eps * u
+            x._array = x0 - eps * u
         minus = projected(*inputs)
     finally:
         for x, x0 in zip(checked, originals):
-            x.data = x0
+            x._array = x0
     expected = sum(float((a * u).sum()) for a, u in zip(analytic, directions))
     return [("all", "direction u", expected, (plus - minus) / (2 * eps))]
 

@@ -147,7 +147,7 @@ def _evaluate(code: str, values: list[Value], max_size: int) -> np.ndarray | Non
     try:
         with np.errstate(divide="raise", over="raise", invalid="raise"), warnings.catch_warnings():
             warnings.simplefilter("error", RuntimeWarning)
-            data = eval(code, _NAMESPACE, env).data
+            data = eval(code, _NAMESPACE, env).numpy()
     except (FloatingPointError, RuntimeWarning):
         return None
     if not 1 <= data.size <= max_size or not np.all(np.abs(data) <= LIMIT):

@@ -120,7 +120,7 @@ def trace(norms: bool = False) -> Iterator[Trace]:
 
 
 def _shape(g: Any) -> Shape:
-    return np.shape(g.data if isinstance(g, Tensor) else g)
+    return np.shape(g._array if isinstance(g, Tensor) else g)
 
 
 def _vertex_shape(parent: Any) -> Shape | None:
@@ -131,7 +131,7 @@ def _vertex_shape(parent: Any) -> Shape | None:
 
 
 def _norm(g: Any) -> float:
-    return float(np.linalg.norm(np.ravel(g.data if isinstance(g, Tensor) else g)))
+    return float(np.linalg.norm(np.ravel(g._array if isinstance(g, Tensor) else g)))
 
 
 def _joined(values: Any, fmt: Any) -> str:
