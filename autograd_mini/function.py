@@ -140,7 +140,7 @@ class Function:
             if record:
                 ctx.created_at = anomaly.user_frame()
         out = _new(Tensor)  # Tensor._make, inlined on this hot path
-        out._array, out.grad, out._hooks, out._version = data, None, None, 0
+        out._array, out.grad, out._hooks = data, None, None
         if record:
             ctx.parents = parents
             # The result's id, not a reference, so the node does not keep it alive. Ids are

@@ -1,15 +1,21 @@
-"""In-place changes to tensors, and the check that backward never uses an array changed after saving.
+"""In-place changes to tensors: recorded in the graph as PyTorch records them, and checked, so
+that backward never computes with an array that changed after an op saved it.
 
-Every in-place change (the Tensor methods add_, mul_, zero_, ..., and optimizer steps) is stamped
-with the op sequence number current at that moment. A node saved its arrays when it was made, so
-if an array it saved carries a later stamp, backward would compute with the wrong values: the
-engine raises instead. Only nodes made before the latest change are checked, so a training loop,
-whose optimizer changes the weights after backward, pays nothing for it.
+`t.mul_(2)` on a tensor of the graph runs the op as `t * 2` would, writes the result into t's
+own array, and makes the new node t's grad_fn: the tensor object and its memory stay the same,
+and gradients flow through the change as through the out-of-place op. If the op keeps its
+input for backward (`mul_` with a tensor that needs a gradient), it is given a recorded copy
+of t's old values, since t's array is about to be overwritten.
+
+Every change is stamped with the op sequence number current at that moment, and counts as one
+version of the memory it changed. A node saved its arrays when it was made, so if an array it
+saved carries a later stamp, backward would compute with the wrong values: the engine raises
+instead, naming the node and the versions. Only nodes made before the latest change are
+checked, so a training loop, whose optimizer changes the weights after backward, pays nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from weakref import ref
 
@@ -18,9 +24,16 @@ import numpy as np
 from autograd_mini import function
 from autograd_mini.grad_mode import _mode
 
-# id(base array) -> [weak reference to it, sequence number when it was last changed in place]
+RECENT_STAMPS = 16  # per array, enough to tell which version a node saw
+
+# id(base array) -> [weak reference to it, version, stamps of its latest changes (oldest first)]
 _changed: dict[int, list] = {}
 latest_change = -1  # the stamp of the most recent change: nodes made after it need no check
+
+
+def _base(array: np.ndarray) -> np.ndarray:
+    """The array that owns the memory: views of it share its versions, as in PyTorch."""
+    return array if array.base is None else array.base
 
 
 def mark_changed(*arrays: np.ndarray) -> None:
@@ -28,15 +41,26 @@ def mark_changed(*arrays: np.ndarray) -> None:
     global latest_change
     latest_change = next(function._sequence)
     for array in arrays:
-        base = array if array.base is None else array.base
+        base = _base(array)
         entry = _changed.get(id(base))
         if entry is not None and entry[0]() is base:  # optimizers mark the same arrays every step
-            entry[1] = latest_change
+            entry[1] += 1
+            stamps = entry[2]
+            stamps.append(latest_change)
+            if len(stamps) > RECENT_STAMPS:
+                del stamps[0]
             continue
         if len(_changed) > 4096:  # drop the entries of arrays that no longer exist
-            for key in [k for k, (r, _) in _changed.items() if r() is None]:
+            for key in [k for k, (r, *_) in _changed.items() if r() is None]:
                 del _changed[key]
-        _changed[id(base)] = [ref(base), latest_change]
+        _changed[id(base)] = [ref(base), 1, [latest_change]]
+
+
+def version(array: np.ndarray) -> int:
+    """How many in-place changes the memory of array has had (Tensor._version)."""
+    base = _base(array)
+    entry = _changed.get(id(base))
+    return entry[1] if entry is not None and entry[0]() is base else 0
 
 
 def check_saved(node: Any) -> None:
@@ -44,36 +68,71 @@ def check_saved(node: Any) -> None:
     for i, value in enumerate(node.saved_tensors):
         if not isinstance(value, np.ndarray):
             continue
-        base = value if value.base is None else value.base
+        base = _base(value)
         entry = _changed.get(id(base))
-        if entry is not None and entry[0]() is base and entry[1] > node.sequence_number:
-            raise RuntimeError(
-                f"backward: saved value {i} of {node.name} (shape {value.shape}, {value.dtype}) was "
-                f"changed by an in-place operation after {node.name} saved it, so its gradient would "
-                "be wrong; use the out-of-place op (e.g. x = x * 2, not x.mul_(2)), or change it "
-                "only after backward"
-            )
+        if entry is None or entry[0]() is not base or entry[2][-1] < node.sequence_number:
+            continue
+        now, later = entry[1], sum(stamp > node.sequence_number for stamp in entry[2])
+        saw = f"version {now - later}" if later < len(entry[2]) else f"version {now - later} or earlier"
+        raise RuntimeError(
+            "backward: one of the variables needed for gradient computation has been modified by "
+            f"an inplace operation: saved value {i} of {node.name} (shape {value.shape}, "
+            f"{value.dtype}) is at version {now}; {node.name} saved it at {saw}. Use the "
+            "out-of-place op (x = x * 2, not x.mul_(2)), or change it only after backward"
+        )
 
 
-def apply_inplace(t: Any, name: str, change: Callable[[np.ndarray], Any]) -> Any:
-    """Run change(t._array) to modify t's array in place, after checking that this is allowed.
+def apply_inplace(t: Any, name: str, op: Any, *others: Any, **options: Any) -> Any:
+    """Make t hold op(t, *others), in its own memory, and record the change when it needs a gradient.
 
-    A leaf that requires grad may only be changed under no_grad (as optimizers do), and a tensor
-    made by a recorded op not at all while grad mode is on: the graph has already used its value.
+    A leaf that requires grad may only be changed under no_grad (as optimizers do); a tensor of
+    the graph may be changed, and then its grad_fn becomes the in-place node.
     """
-    if t.requires_grad and _mode.enabled:
+    _check_may_change(t, name)
+    result = op.apply(t, *others, **options)
+    node = result.grad_fn
+    if node is None:  # nothing to record: grad mode is off, or no gradient is needed
+        _write(t, result._array, name)
+        mark_changed(t._array)
+        return t
+    if any(value is t._array for value in node.saved_tensors):  # backward needs t's old values
+        result = op.apply(t.clone(), *others, **options)
+        node = result.grad_fn
+    _write(t, result._array, name)
+    mark_changed(t._array)
+    # The node's result now lives in t's array. It is renumbered after the change it made, so
+    # the check above does not take the array it saved (its own result) for a stale one.
+    node.sequence_number = next(function._sequence)
+    node.out_id = id(t._array)
+    node.saved_tensors = tuple([t._array if v is result._array else v for v in node.saved_tensors])
+    t.grad_fn, t._requires_grad = node, True
+    return t
+
+
+def _check_may_change(t: Any, name: str) -> None:
+    if t._requires_grad and _mode.enabled:
         if t.grad_fn is None:
             raise RuntimeError(
                 f"{name}: a leaf tensor that requires grad (shape {t.shape}) cannot be changed in "
                 "place while gradients are recorded; wrap the change in `with autograd_mini.no_grad():`"
             )
-        raise RuntimeError(
-            f"{name}: this tensor (shape {t.shape}) was made by {t.grad_fn.name} and is part of a "
-            "graph; changing it in place is not supported; use the out-of-place op instead"
-        )
+        if getattr(t.grad_fn, "makes_view", False) and t._array.base is not None:
+            raise RuntimeError(
+                f"{name}: this tensor (shape {t.shape}) is a view made by {t.grad_fn.name}, and an "
+                "in-place change of a view inside the graph is not supported; change a .clone() of it"
+            )
     if not t._array.flags.writeable:
         raise ValueError(f"{name}: the tensor's array (shape {t.shape}) is read-only")
-    change(t._array)
-    t._version += 1
-    mark_changed(t._array)
-    return t
+
+
+def _write(t: Any, values: np.ndarray, name: str) -> None:
+    """Copy an op's result into t's array, which must be able to hold it unchanged in shape."""
+    array = t._array
+    if values.shape != array.shape:
+        raise RuntimeError(
+            f"{name}: the result has shape {values.shape}, which does not fit in place in the "
+            f"tensor of shape {array.shape}"
+        )
+    if values.dtype != array.dtype and not np.can_cast(values.dtype, array.dtype, "same_kind"):
+        raise RuntimeError(f"{name}: the result type {values.dtype} can't be cast to the tensor's dtype {array.dtype}")
+    np.copyto(array, values, casting="unsafe")

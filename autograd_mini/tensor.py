@@ -63,7 +63,7 @@ class Tensor:
     `grad_fn` is the op that produced it (None for tensors made by the user: leaves).
     """
 
-    __slots__ = ("_array", "grad", "grad_fn", "_requires_grad", "_hooks", "_version", "__weakref__")
+    __slots__ = ("_array", "grad", "grad_fn", "_requires_grad", "_hooks", "__weakref__")
 
     # Tensors define ==, so hash by identity: the engine keys gradients by tensor.
     __hash__ = object.__hash__
@@ -74,7 +74,6 @@ class Tensor:
         self.grad_fn = None
         self._requires_grad = False
         self._hooks: list | None = None  # a leaf's gradient hooks (see register_hook)
-        self._version = 0  # how many in-place changes it has had
         if requires_grad:
             self.requires_grad = True
 
@@ -83,7 +82,7 @@ class Tensor:
         """A tensor around an array an op produced: no checks, no copy (the hot path)."""
         t = object.__new__(Tensor)
         t._array, t.grad, t.grad_fn = data, None, grad_fn
-        t._requires_grad, t._hooks, t._version = requires_grad, None, 0
+        t._requires_grad, t._hooks = requires_grad, None
         return t
 
     # ---- autograd state ---------------------------------------------------------------------
@@ -537,43 +536,104 @@ class Tensor:
         """NumPy indexing: ints, slices, None, ..., boolean masks and integer arrays."""
         return GetItem.apply(self, index=_index(index))
 
-    # ---- in place: on tensors outside the graph, and on leaves under no_grad ---------------------
-    # Each is checked and recorded by autograd_mini.inplace, so that backward refuses to use an
-    # array that changed after an op saved it.
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """t[index] = value, in place and recorded (PyTorch's index_put_): any index __getitem__
+        takes, and a tensor or number broadcast to the selected part."""
+        apply_inplace(self, "__setitem__", IndexPut, value, index=_index(index))
+
+    # ---- in place: the tensor keeps its identity and memory -------------------------------------
+    # autograd_mini.inplace runs the out-of-place op, writes its result into the tensor's array and,
+    # when a gradient is needed, makes the op's node the tensor's grad_fn.
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """self += alpha * other, in place."""
-        return apply_inplace(self, "add_", lambda a: np.add(a, alpha * _raw(other), out=a))
+        return apply_inplace(self, "add_", Add, other if alpha == 1 else alpha * other)
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
-        return apply_inplace(self, "sub_", lambda a: np.subtract(a, alpha * _raw(other), out=a))
+        return apply_inplace(self, "sub_", Sub, other if alpha == 1 else alpha * other)
 
     def mul_(self, other: Any) -> Tensor:
-        """self *= other, in place."""
-        return apply_inplace(self, "mul_", lambda a: np.multiply(a, _raw(other), out=a))
+        return apply_inplace(self, "mul_", Mul, other)
 
     def div_(self, other: Any) -> Tensor:
-        """self /= other, in place."""
-        return apply_inplace(self, "div_", lambda a: np.divide(a, _raw(other), out=a))
+        return apply_inplace(self, "div_", Div, other)
+
+    def pow_(self, exponent: Any) -> Tensor:
+        return apply_inplace(self, "pow_", Pow, exponent)
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (PyTorch's names)
         """Limit to [min, max] in place."""
         if min is None and max is None:
             raise ValueError("clamp_: give at least one of min and max")
-        return apply_inplace(self, "clamp_", lambda a: np.clip(a, _raw(min), _raw(max), out=a))
+        return apply_inplace(self, "clamp_", Clip, low=_raw(min), high=_raw(max))
 
-    def fill_(self, value: float) -> Tensor:
-        """Set every element to value, in place."""
-        return apply_inplace(self, "fill_", lambda a: a.fill(value))
+    clip_ = clamp_
+
+    def relu_(self) -> Tensor:
+        return apply_inplace(self, "relu_", Relu)
+
+    def sigmoid_(self) -> Tensor:
+        return apply_inplace(self, "sigmoid_", Sigmoid)
+
+    def tanh_(self) -> Tensor:
+        return apply_inplace(self, "tanh_", Tanh)
+
+    def exp_(self) -> Tensor:
+        return apply_inplace(self, "exp_", Exp)
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        """Set the elements where the boolean mask (broadcast to self's shape) holds to value."""
+        return apply_inplace(self, "masked_fill_", IndexPut, value, index=self._mask(mask, "masked_fill_"))
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """A copy with value where the boolean mask (broadcast to self's shape) holds."""
+        return IndexPut.apply(self, value, index=self._mask(mask, "masked_fill"))
+
+    def _mask(self, mask: Any, op: str) -> np.ndarray:
+        mask = np.asarray(_raw(mask))
+        if mask.dtype != np.bool_:
+            raise TypeError(f"{op}: the mask must be boolean, not {mask.dtype}")
+        try:
+            return np.broadcast_to(mask, self.shape)
+        except ValueError:
+            raise ValueError(f"{op}: a mask of shape {mask.shape} does not broadcast to {self.shape}") from None
+
+    def fill_(self, value: Any) -> Tensor:
+        """Set every element to value (a number or a one-element tensor), in place."""
+        return apply_inplace(self, "fill_", Fill, value)
 
     def zero_(self) -> Tensor:
-        """Set every element to 0, in place."""
-        return apply_inplace(self, "zero_", lambda a: a.fill(0))
+        return apply_inplace(self, "zero_", Fill, 0)
 
     def copy_(self, src: Any) -> Tensor:
-        """Copy src's values (broadcast to self's shape) into self, in place."""
-        return apply_inplace(self, "copy_", lambda a: np.copyto(a, _raw(src), casting="same_kind"))
+        """Copy src's values (broadcast to self's shape, cast to its dtype) into self, in place."""
+        return apply_inplace(self, "copy_", Fill, src)
+
+    def clone(self) -> Tensor:
+        """A copy in new memory that stays in the graph: gradients flow back to self."""
+        return Clone.apply(self)
+
+    # a += b changes a itself, as in PyTorch (a leaf that requires grad only under no_grad).
+    def __iadd__(self, other: Any) -> Tensor:
+        return self.add_(other) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self.sub_(other) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self.mul_(other) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self.div_(other) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __ipow__(self, other: Any) -> Tensor:
+        return self.pow_(other) if isinstance(other, _OPERANDS) else NotImplemented
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has had (shared with its views)."""
+        return version(self._array)
 
 
 class RemovableHandle:
@@ -698,12 +758,12 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 # The ops are Functions, and Function builds Tensors: so they load once Tensor exists.
 from autograd_mini import engine  # noqa: E402
-from autograd_mini.inplace import apply_inplace  # noqa: E402
+from autograd_mini.inplace import apply_inplace, version  # noqa: E402
 from autograd_mini.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
-from autograd_mini.ops.index import GetItem  # noqa: E402
+from autograd_mini.ops.index import GetItem, IndexPut  # noqa: E402
 from autograd_mini.ops.linalg import Matmul  # noqa: E402
 from autograd_mini.ops.reduce import LogSoftmax, LogSumExp, Max, Mean, Min, Softmax, Sum, Var  # noqa: E402
-from autograd_mini.ops.shape import BroadcastTo, Concatenate, Permute, Reshape, Stack  # noqa: E402
+from autograd_mini.ops.shape import BroadcastTo, Clone, Concatenate, Fill, Permute, Reshape, Stack  # noqa: E402
 from autograd_mini.ops.unary import (  # noqa: E402
     Abs,
     Cast,

@@ -76,7 +76,8 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = a**b
-        ctx.save_for_backward(a, b, out)
+        # The result only for the exponent's gradient: an in-place change of a ** 2 stays legal.
+        ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out
 
     @staticmethod

@@ -1,4 +1,4 @@
-"""Indexing (`x[index]`) and its reverse, scattering a gradient into zeros."""
+"""Indexing (`x[index]`), its reverse (scattering a gradient into zeros), and item assignment."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ class GetItem(Function):
     """x[index] for ints, slices, None, Ellipsis, boolean masks and integer arrays."""
 
     shape_failure = "do not match"
+    makes_view = True  # basic indexing gives a view of x
 
     @staticmethod
     def forward(ctx, x, *, index):
@@ -51,3 +52,26 @@ class Scatter(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad[ctx.index]
+
+
+class IndexPut(Function):
+    """x with `values` written at `index` (x[index] = values, as PyTorch's index_put).
+
+    x's gradient is the incoming one with the written places zeroed; values get the gradient
+    of the places they were written to (summed back over any broadcast by the engine).
+    """
+
+    shape_failure = "do not match"
+
+    @staticmethod
+    def forward(ctx, x, values, *, index):
+        out = x.copy()
+        out[index] = values
+        ctx.index = index
+        ctx.written = np.zeros(x.shape, dtype=bool)
+        ctx.written[index] = True
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.where(ctx.written, 0, grad), grad[ctx.index]

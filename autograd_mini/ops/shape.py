@@ -1,6 +1,9 @@
-"""Ops that move elements without changing them: reshape, permute, broadcast, concat, stack.
+"""Ops that move elements without changing them: reshape, permute, broadcast, concat, stack,
+clone, and filling a tensor's shape from other values.
 
-flatten, squeeze and unsqueeze are reshapes; transpose and swapaxes are permutations.
+flatten, squeeze and unsqueeze are reshapes; transpose and swapaxes are permutations. An op
+whose result may share its input's memory says so with `makes_view`: an in-place change of such
+a result inside the graph is refused (see autograd_mini.inplace).
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from autograd_mini.function import Function
 
 
 class Reshape(Function):
+    makes_view = True
+
     @staticmethod
     def forward(ctx, x, *, shape):
         ctx.shape = x.shape
@@ -24,6 +29,8 @@ class Reshape(Function):
 class Permute(Function):
     """Reorder the axes: result axis i is input axis dims[i]."""
 
+    makes_view = True
+
     @staticmethod
     def forward(ctx, x, *, dims):
         ctx.inverse = tuple(np.argsort([d % x.ndim for d in dims]))  # dims may count from the end
@@ -35,6 +42,8 @@ class Permute(Function):
 
 
 class BroadcastTo(Function):
+    makes_view = True
+
     @staticmethod
     def forward(ctx, x, *, shape):
         return np.broadcast_to(x, shape)
@@ -42,6 +51,33 @@ class BroadcastTo(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad  # the engine sums it back to the input's shape
+
+
+class Clone(Function):
+    """A copy in new memory; the gradient passes unchanged."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Fill(Function):
+    """x's shape and dtype, holding `values` broadcast to it: copy_, fill_ and zero_.
+
+    x's old values are gone, so only `values` gets a gradient (summed over the broadcast).
+    """
+
+    @staticmethod
+    def forward(ctx, x, values):
+        return np.broadcast_to(values, x.shape).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None, grad
 
 
 class Concatenate(Function):

@@ -119,7 +119,6 @@ class Optimizer:
                         state = states[p] = {}
                     changed.append(param)  # before the update, which may fail halfway
                     self._update(param, grad, state, group)
-                    p._version += 1
         finally:
             mark_changed(*changed)  # backward through a graph made before this step now refuses
         return loss
