@@ -167,10 +167,34 @@ class Function:
 
     @property
     def name(self) -> str:
-        return f"{type(self).__name__}Backward"
+        """PyTorch's name for the node, as in grad_fn=<MulBackward0>."""
+        return f"{type(self).__name__}Backward0"
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """Where each input's gradient goes, as in PyTorch: (node, 0) for an input made by an op,
+        (AccumulateGrad, 0) for a leaf that requires grad, (None, 0) for an input that needs none."""
+        if self.parents is None:
+            return ()
+        return tuple(
+            (AccumulateGrad(p) if isinstance(p, Tensor) else p, 0) for p in self.parents
+        )
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
+
+
+class AccumulateGrad:
+    """The end of a path in next_functions: the leaf whose .grad the gradient is added to."""
+
+    name = "AccumulateGrad"
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+        self.next_functions = ()
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
 
 
 from autograd_mini.tensor import Tensor  # noqa: E402  (Tensor itself is built on Function)

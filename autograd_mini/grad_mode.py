@@ -69,15 +69,33 @@ class set_grad_enabled(_ModeBlock):
         return super().__call__(fn)
 
 
-class no_grad(_ModeBlock):
+class _FixedModeBlock(_ModeBlock):
+    """A block with a mode of its own; as in PyTorch, `@no_grad` decorates without parentheses."""
+
+    mode = False
+
+    def __new__(cls, fn: Callable | None = None) -> Any:
+        block = super().__new__(cls)
+        return block if fn is None else block(fn)
+
+    def __init__(self, fn: Callable | None = None) -> None:
+        pass  # the mode is the class's
+
+
+class no_grad(_FixedModeBlock):
     """Record nothing inside: for inference and for updating parameters in place."""
 
-    def __init__(self) -> None:
-        super().__init__(False)
+    mode = False
 
 
-class enable_grad(_ModeBlock):
+class enable_grad(_FixedModeBlock):
     """Record the graph inside, even within an enclosing `no_grad`."""
 
-    def __init__(self) -> None:
-        super().__init__(True)
+    mode = True
+
+
+class inference_mode(_ModeBlock):
+    """PyTorch's inference_mode: here the same as no_grad (inference_mode(False) records)."""
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__(not mode)

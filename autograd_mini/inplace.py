@@ -134,5 +134,7 @@ def _write(t: Any, values: np.ndarray, name: str) -> None:
             f"tensor of shape {array.shape}"
         )
     if values.dtype != array.dtype and not np.can_cast(values.dtype, array.dtype, "same_kind"):
-        raise RuntimeError(f"{name}: the result type {values.dtype} can't be cast to the tensor's dtype {array.dtype}")
+        raise RuntimeError(
+            f"{name}: the result type {values.dtype} can't be cast to the tensor's dtype {array.dtype}"
+        )
     np.copyto(array, values, casting="unsafe")

@@ -59,7 +59,8 @@ class Tensor:
     """An n-dimensional array that records the ops applied to it, for reverse-mode autodiff.
 
     `_array` is the NumPy array holding the values (users reach it with `.numpy()`, and `.data` is
-    the same values as a detached Tensor, as in PyTorch); `grad` holds d(output)/d(this) after `output.backward()`;
+    the same values as a detached Tensor, as in PyTorch); `grad` holds d(output)/d(this) after
+    `output.backward()`;
     `grad_fn` is the op that produced it (None for tensors made by the user: leaves).
     """
 
@@ -243,11 +244,14 @@ class Tensor:
         return len(self._array)
 
     def __iter__(self) -> Iterator[Tensor]:
+        """The tensors along the first dim, each in the graph (as t[0], t[1], ...)."""
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self)))
 
     def __bool__(self) -> bool:
         if self._array.size != 1:
-            raise ValueError(
+            raise RuntimeError(
                 f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()"
             )
         return bool(self._array)
@@ -257,6 +261,21 @@ class Tensor:
 
     def __int__(self) -> int:
         return int(self.item())
+
+    def __index__(self) -> int:
+        """An integer tensor of one element as an index: range(t), names[t]."""
+        if self._array.dtype.kind not in "iu" or self._array.size != 1:
+            raise TypeError(
+                f"only integer tensors of a single element can be used as an index, not one of "
+                f"shape {self.shape} and dtype {self.dtype}"
+            )
+        return int(self._array)
+
+    def __format__(self, spec: str) -> str:
+        """f"{loss:.4f}" formats a one-element tensor's value; other tensors print as str()."""
+        if spec and self._array.size == 1:
+            return format(self._array.item(), spec)
+        return format(str(self), spec)
 
     def __repr__(self) -> str:
         body = np.array2string(self._array, separator=", ", prefix="tensor(")
@@ -442,15 +461,46 @@ class Tensor:
     def mean(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
         return Mean.apply(self, **_reduction_args(dim, keepdim, numpy_names))
 
-    def max(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
-        """The largest values along dim (values only, as NumPy's max and PyTorch's amax)."""
+    def max(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Any:
+        """As PyTorch's max: the largest value (0-d) with no dim; with a dim, the named tuple
+        (values, indices), the gradient going to the chosen index; with a tensor, the elementwise
+        maximum."""
+        return self._extreme(dim, keepdim, numpy_names, "max")
+
+    def min(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Any:
+        """As PyTorch's min: the smallest value, (values, indices) along a dim, or the elementwise
+        minimum with a tensor."""
+        return self._extreme(dim, keepdim, numpy_names, "min")
+
+    def amax(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+        """The largest values along dim; tied maxima share the gradient evenly."""
         return Max.apply(self, **_reduction_args(dim, keepdim, numpy_names))
 
-    def min(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
-        """The smallest values along dim (values only, as NumPy's min and PyTorch's amin)."""
+    def amin(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+        """The smallest values along dim; tied minima share the gradient evenly."""
         return Min.apply(self, **_reduction_args(dim, keepdim, numpy_names))
 
-    amax, amin = max, min
+    def _extreme(self, dim: Any, keepdim: bool, numpy_names: dict, name: str) -> Any:
+        if isinstance(dim, _OPERANDS) and not isinstance(dim, int):  # max(a, b): elementwise
+            return (Maximum if name == "max" else Minimum).apply(self, dim)
+        dim = _axis(dim, numpy_names.pop("axis", None))
+        keepdim = numpy_names.pop("keepdims", keepdim)
+        if numpy_names:
+            raise TypeError(f"{name}: unexpected arguments {sorted(numpy_names)}")
+        if dim is None:
+            return (Max if name == "max" else Min).apply(self, axis=None, keepdims=False)
+        (axis,) = _normalize_dims(dim, max(self.ndim, 1), name)
+        if self.ndim and self.shape[axis] == 0:
+            raise IndexError(f"{name}: dim {dim} of shape {self.shape} is empty, so it has no {name}imum")
+        choose = np.argmax if name == "max" else np.argmin
+        indices = choose(self._array, axis=axis, keepdims=True) if self.ndim else np.zeros((), np.int64)
+        picked = _along(indices, axis) if self.ndim else ()
+        values = self[picked]
+        if not keepdim and self.ndim:
+            values, indices = values.squeeze(axis), indices.squeeze(axis)
+        result = return_types.max if name == "max" else return_types.min
+        return result(values, Tensor._make(np.asarray(indices, np.int64), None, False))
+
 
     def var(
         self, dim: Any = None, keepdim: bool = False, *, correction: int = 1, **numpy_names: Any
@@ -597,7 +647,8 @@ class Tensor:
         try:
             return np.broadcast_to(mask, self.shape)
         except ValueError:
-            raise ValueError(f"{op}: a mask of shape {mask.shape} does not broadcast to {self.shape}") from None
+            message = f"{op}: a mask of shape {mask.shape} does not broadcast to {self.shape}"
+            raise ValueError(message) from None
 
     def fill_(self, value: Any) -> Tensor:
         """Set every element to value (a number or a one-element tensor), in place."""
@@ -705,6 +756,13 @@ def _normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:
     return tuple(d % ndim for d in dims)
 
 
+def _along(indices: np.ndarray, axis: int) -> tuple:
+    """The index picking, at each position of the other axes, the element that indices names
+    along axis (indices keeps axis with length 1): NumPy's take_along_axis as an index."""
+    grids = np.indices(indices.shape, sparse=True)
+    return tuple(indices if i == axis else grid for i, grid in enumerate(grids))
+
+
 def _index(index: Any) -> Any:
     """NumPy's form of a user's index: tensors and lists become arrays of our own."""
     if isinstance(index, tuple):
@@ -757,7 +815,7 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 
 # The ops are Functions, and Function builds Tensors: so they load once Tensor exists.
-from autograd_mini import engine  # noqa: E402
+from autograd_mini import engine, return_types  # noqa: E402
 from autograd_mini.inplace import apply_inplace, version  # noqa: E402
 from autograd_mini.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
 from autograd_mini.ops.index import GetItem, IndexPut  # noqa: E402
@@ -819,8 +877,8 @@ _NUMPY_UFUNCS: dict[np.ufunc, Callable[..., Tensor]] = {
 _NUMPY_FUNCTIONS: dict[Callable, Callable[..., Any]] = {
     np.sum: Tensor.sum,
     np.mean: Tensor.mean,
-    np.max: Tensor.max,
-    np.min: Tensor.min,
+    np.max: Tensor.amax,
+    np.min: Tensor.amin,
     np.var: lambda a, axis=None, keepdims=False, ddof=0: a.var(axis=axis, keepdims=keepdims, ddof=ddof),
     np.reshape: lambda a, shape: a.reshape(shape),
     np.transpose: lambda a, axes=None: a.T if axes is None else a.permute(axes),

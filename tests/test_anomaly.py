@@ -23,7 +23,7 @@ def test_backward_inf_names_the_op_and_where_it_was_made():
         with pytest.raises(am.AnomalyError) as info:
             root.sum().backward()
     message = str(info.value)
-    assert "SqrtBackward returned 1 inf as the gradient of input 0" in message
+    assert "SqrtBackward0 returned 1 inf as the gradient of input 0" in message
     assert "root = z.sqrt()" in message
 
 

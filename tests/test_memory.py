@@ -89,7 +89,7 @@ def small_network(x: am.Tensor, w: am.Tensor, intermediates: list) -> am.Tensor:
     steps.append(am.where(h > 0, steps[-1], h.relu()))
     steps.append(am.cat([steps[-1], h[:, [0, 0]]], dim=1))
     steps.append(steps[-1].softmax(1) * steps[-1].logsumexp(1, keepdim=True))
-    steps.append(steps[-1].max(0) - steps[-1].var(0))
+    steps.append(steps[-1].amax(0) - steps[-1].var(0))
     intermediates.extend(weakref.ref(obj) for t in steps for obj in (t, t.grad_fn))
     return F.mse_loss(steps[-1], np.zeros(steps[-1].shape)) + F.cross_entropy(h, np.array([0, 1, 1]))
 

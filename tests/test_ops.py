@@ -278,7 +278,7 @@ OPS = [
     ),
     Op(
         "max",
-        lambda x, axis, keepdims: x.max(dim=axis, keepdim=keepdims),
+        lambda x, axis, keepdims: x.amax(dim=axis, keepdim=keepdims),
         np.max,
         REDUCE,
         GRID,
@@ -287,7 +287,7 @@ OPS = [
     ),
     Op(
         "min",
-        lambda x, axis, keepdims: x.min(axis=axis, keepdims=keepdims),
+        lambda x, axis, keepdims: x.amin(axis=axis, keepdims=keepdims),
         np.min,
         REDUCE,
         GRID,

@@ -107,7 +107,7 @@ def test_item_gives_a_python_number_from_one_element():
 
 def test_truth_value_of_many_elements_is_ambiguous():
     assert bool(am.tensor([1.0]))
-    with pytest.raises(ValueError, match=re.escape("shape (2,) is ambiguous")):
+    with pytest.raises(RuntimeError, match=re.escape("shape (2,) is ambiguous")):
         bool(am.tensor([1.0, 2.0]))
 
 
@@ -129,8 +129,8 @@ def test_leaves_and_grad_fn_names():
     x = am.tensor([1.0], requires_grad=True)
     y = x * 2
     assert x.is_leaf and x.grad_fn is None
-    assert not y.is_leaf and y.grad_fn.name == "MulBackward"
-    assert (x + 1).grad_fn.name == "AddBackward" and x.sum().grad_fn.name == "SumBackward"
+    assert not y.is_leaf and y.grad_fn.name == "MulBackward0"
+    assert (x + 1).grad_fn.name == "AddBackward0" and x.sum().grad_fn.name == "SumBackward0"
     assert am.tensor([1.0]).is_leaf
 
 
@@ -139,7 +139,7 @@ def test_repr_reads_like_pytorch():
     assert repr(am.tensor([1.0, 2.0])) == "tensor([1., 2.])"
     assert repr(am.tensor(np.array([1.5]))) == "tensor([1.5], dtype=float64)"
     assert repr(am.tensor([1, 2])) == "tensor([1, 2])"
-    assert repr(am.tensor([1.0], requires_grad=True) * 2) == "tensor([2.], grad_fn=<MulBackward>)"
+    assert repr(am.tensor([1.0], requires_grad=True) * 2) == "tensor([2.], grad_fn=<MulBackward0>)"
 
 
 # ---- NumPy interoperation -----------------------------------------------------------------------
@@ -148,7 +148,7 @@ def test_repr_reads_like_pytorch():
 def test_numpy_ufuncs_on_tensors_keep_the_graph():
     x = am.tensor([0.5, 1.0], dtype=np.float64, requires_grad=True)
     y = np.exp(x)
-    assert isinstance(y, am.Tensor) and y.grad_fn.name == "ExpBackward"
+    assert isinstance(y, am.Tensor) and y.grad_fn.name == "ExpBackward0"
     y.sum().backward()
     np.testing.assert_allclose(x.grad._array, np.exp([0.5, 1.0]))
 
@@ -166,9 +166,10 @@ def test_arrays_times_tensors_keep_the_graph(side):
 def test_numpy_functions_dispatch_to_tensor_ops():
     x = am.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     total = np.sum(x, axis=0)
-    assert isinstance(total, am.Tensor) and total.grad_fn.name == "SumBackward"
+    assert isinstance(total, am.Tensor) and total.grad_fn.name == "SumBackward0"
     assert np.transpose(x).shape == (2, 2) and np.shape(x) == (2, 2)
-    np.testing.assert_array_equal(np.concatenate([x, x]).detach()._array, np.concatenate([x._array, x._array]))
+    joined = np.concatenate([x, x]).detach()._array
+    np.testing.assert_array_equal(joined, np.concatenate([x._array, x._array]))
 
 
 @pytest.mark.parametrize(
@@ -214,7 +215,7 @@ def test_numpy_spellings_are_aliases():
         (x.clamp(1.0, 4.0), x.clip(1.0, 4.0)),
         (am.cat([x, x], dim=1), am.concatenate([x, x], axis=1)),
         (x.transpose(0, 1), x.swapaxes(0, 1)),
-        (x.max(1), x.amax(1)),
+        (x.max(1).values, x.amax(1)),
         (x.reshape(3, 2), x.view(3, 2)),
         (x.broadcast_to(2, 2, 3), x.expand(2, 2, 3)),
     ]
@@ -244,7 +245,8 @@ X = am.tensor(np.ones((2, 3)))
         (lambda: X.broadcast_to(3, 3), ValueError, "(2,3)  and requested shape (3,3)"),
         (lambda: X.reshape(4), ValueError, "reshape: cannot reshape array of size 6 into shape (4,)"),
         (lambda: X.sum(2), ValueError, "sum: axis 2 is out of bounds for array of dimension 2"),
-        (lambda: X.max(-3), ValueError, "max: axis -3 is out of bounds for array of dimension 2"),
+        (lambda: X.max(-3), IndexError, "max: dim -3 is out of range for 2 dims"),
+        (lambda: am.zeros(0, 3).min(0), IndexError, "min: dim 0 of shape (0, 3) is empty"),
         (lambda: X.softmax(5), ValueError, "softmax: axis 5 is out of bounds"),
         (lambda: X.permute(0), ValueError, "permute: (0,) is not a reordering of the dims of shape (2, 3)"),
         (lambda: X.permute(0, 0), ValueError, "permute: (0, 0) is not a reordering"),

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from autograd_mini import random
+from autograd_mini.inplace import apply_inplace
 from autograd_mini.ops.linalg import Linear
 from autograd_mini.ops.loss import (
     BinaryCrossEntropy,
@@ -38,13 +39,15 @@ def tanh(input: Tensor) -> Tensor:
     return Tanh.apply(input)
 
 
-def relu(input: Tensor) -> Tensor:
-    """max(x, 0), elementwise."""
-    return Relu.apply(input)
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0), elementwise; inplace=True changes input itself."""
+    return input.relu_() if inplace else Relu.apply(input)
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
-    """x where x > 0, else negative_slope·x."""
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, else negative_slope·x; inplace=True changes input itself."""
+    if inplace:
+        return apply_inplace(input, "leaky_relu_", LeakyRelu, negative_slope=negative_slope)
     return LeakyRelu.apply(input, negative_slope=negative_slope)
 
 

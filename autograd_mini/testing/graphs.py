@@ -287,13 +287,13 @@ def _matmul(draw: st.DrawFn, pool: _Pool) -> str | None:
 
 
 def _reduction(draw: st.DrawFn, pool: _Pool) -> str | None:
-    """sum, mean, max, min, var, std and logsumexp over drawn axes, in PyTorch or NumPy spelling."""
+    """sum, mean, amax, amin, var, std and logsumexp over drawn axes, in PyTorch or NumPy spelling."""
     a = pool.pick()
     axis = draw(ams.axes(a.shape))
     keep = draw(st.booleans())
-    name = draw(st.sampled_from(["sum", "mean", "max", "min", "var", "std", "logsumexp"]))
+    name = draw(st.sampled_from(["sum", "mean", "amax", "amin", "var", "std", "logsumexp"]))
     args = f"dim={axis!r}, keepdim={keep}" if draw(st.booleans()) else f"axis={axis!r}, keepdims={keep}"
-    if name in ("max", "min") and not _clear_extreme(a.data, axis, largest=name == "max"):
+    if name in ("amax", "amin") and not _clear_extreme(a.data, axis, largest=name == "amax"):
         return None
     if name in ("var", "std"):
         correction = draw(st.sampled_from([1, 0]))
