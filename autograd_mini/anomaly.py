@@ -4,7 +4,8 @@
         loss = model(x)      # an op whose result holds NaN/inf raises here
         loss.backward()      # a gradient holding NaN/inf raises here, naming the forward line
 
-It costs a finiteness check per op and a stack walk per recorded op, so it is for debugging.
+`set_detect_anomaly(True)` switches it on until `set_detect_anomaly(False)`, as in PyTorch. It
+costs a finiteness check per op and a stack walk per recorded op, so it is for debugging.
 """
 
 from __future__ import annotations
@@ -50,6 +51,58 @@ class detect_anomaly:
         _mode.enabled = _mode.previous.pop()
         with _active_lock:
             active -= 1
+
+
+class set_detect_anomaly:
+    """Switch anomaly mode on or off for this thread, as torch.autograd.set_detect_anomaly does.
+
+    Called as a function it switches at once, until switched back; as a context manager it
+    switches inside the block and restores the mode from before the call on leaving it:
+
+        set_detect_anomaly(True)            # on from here
+        with set_detect_anomaly(False):     # off inside, on again after
+            ...
+
+    check_nan is PyTorch's flag to keep the traceback recording but skip the NaN checks; here
+    the two are one feature, so only check_nan=True is accepted.
+    """
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        if not check_nan:
+            raise NotImplementedError(
+                "set_detect_anomaly: check_nan=False is not supported; anomaly mode always checks for NaN/inf"
+            )
+        self._before = _mode.enabled
+        _switch(bool(mode))
+
+    def __enter__(self) -> None:
+        pass  # __init__ has switched already
+
+    def __exit__(self, *exc_info: object) -> None:
+        _switch(self._before)
+
+
+class _Hold(threading.local):
+    def __init__(self) -> None:
+        self.held = False  # whether set_detect_anomaly keeps one count in `active` for this thread
+
+
+_hold = _Hold()
+
+
+def _switch(mode: bool) -> None:
+    """Set this thread's mode, and keep `active` above zero while the mode is on or an open
+    detect_anomaly block will turn it back on (ops read _mode only while `active` is nonzero).
+
+    The count may outlive the need when a detect_anomaly block switches the mode off on exit;
+    until the next switch, that costs ops a thread-local read, never a missed check."""
+    global active
+    _mode.enabled = mode
+    needed = mode or any(_mode.previous)
+    if needed != _hold.held:
+        with _active_lock:
+            active += 1 if needed else -1
+        _hold.held = needed
 
 
 def is_anomaly_enabled() -> bool:

@@ -73,7 +73,8 @@ def check_saved(node: Any) -> None:
         if entry is None or entry[0]() is not base or entry[2][-1] < node.sequence_number:
             continue
         now, later = entry[1], sum(stamp > node.sequence_number for stamp in entry[2])
-        saw = f"version {now - later}" if later < len(entry[2]) else f"version {now - later} or earlier"
+        exact = later < len(entry[2]) or now == len(entry[2])  # else older stamps were dropped
+        saw = f"version {now - later}" + ("" if exact else " or earlier")
         raise RuntimeError(
             "backward: one of the variables needed for gradient computation has been modified by "
             f"an inplace operation: saved value {i} of {node.name} (shape {value.shape}, "
@@ -95,6 +96,12 @@ def apply_inplace(t: Any, name: str, op: Any, *others: Any, **options: Any) -> A
         _write(t, result._array, name)
         mark_changed(t._array)
         return t
+    if t.grad_fn is None and t._array.base is not None:
+        raise RuntimeError(
+            f"{name}: this tensor (shape {t.shape}) shares the memory of another, as a view or a "
+            "detached tensor does, and the change needs a gradient that the other would not get; "
+            "change the other tensor itself, or a .clone()"
+        )
     if any(value is t._array for value in node.saved_tensors):  # backward needs t's old values
         result = op.apply(t.clone(), *others, **options)
         node = result.grad_fn

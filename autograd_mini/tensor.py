@@ -8,7 +8,7 @@ PyTorch; NumPy's spellings (`axis`, `keepdims`, `clip`, `concatenate`) are accep
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -297,7 +297,7 @@ class Tensor:
         return array if dtype is None else array.astype(dtype, copy=False)
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        op = _NUMPY_UFUNCS.get(ufunc) if method == "__call__" and not kwargs else None
+        op = functions.NUMPY_UFUNCS.get(ufunc) if method == "__call__" and not kwargs else None
         if op is None:
             raise TypeError(
                 f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method} does not "
@@ -306,7 +306,7 @@ class Tensor:
         return op(*inputs)
 
     def __array_function__(self, func: Callable, types: Any, args: Any, kwargs: Any) -> Any:
-        op = _NUMPY_FUNCTIONS.get(func)
+        op = functions.NUMPY_FUNCTIONS.get(func)
         if op is None:
             raise TypeError(
                 f"numpy.{func.__name__} does not take Tensors; use the autograd_mini function, "
@@ -433,16 +433,47 @@ class Tensor:
     def matmul(self, other: Any) -> Tensor:
         return Matmul.apply(self, other)
 
-    def to(self, dtype: Any) -> Tensor:
-        """The same values in another dtype (a no-op when it already has it)."""
-        dtype = np.dtype(dtype)
-        if dtype == self.dtype:
-            return self
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False, **_: Any) -> Tensor:
+        """This tensor in another dtype, as PyTorch's to(): to(dtype), to(device), to(device, dtype),
+        to(other) for other's dtype, or keywords. The device must be the CPU; the tensor itself
+        comes back when nothing changes (unless copy=True). non_blocking is accepted and ignored."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype if dtype is None else dtype
+            elif isinstance(arg, Device) or (isinstance(arg, str) and arg.split(":")[0] in DEVICE_TYPES):
+                device = arg
+            elif arg is not None:
+                dtype = arg
+        check_device(device, "to")
+        if dtype is None or np.dtype(dtype) == self.dtype:
+            return self.clone() if copy else self
+        return self._cast(np.dtype(dtype))
+
+    def _cast(self, dtype: np.dtype) -> Tensor:
         if dtype.kind != "f":  # integer and boolean tensors carry no gradient
             return Tensor._make(self._array.astype(dtype), None, False)
         return Cast.apply(self, dtype=dtype)
 
-    astype = to
+    def astype(self, dtype: Any) -> Tensor:
+        """NumPy's spelling of to(dtype)."""
+        return self.to(dtype)
+
+    @property
+    def device(self) -> Device:
+        """Where the tensor lives: always the CPU."""
+        return Device("cpu")
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    def cpu(self) -> Tensor:
+        """The tensor itself: it is on the CPU already."""
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Refused with an error saying there is no GPU backend."""
+        raise no_backend_error(Device("cuda"), "cuda")
 
     def float(self) -> Tensor:
         return self.to(np.float32)
@@ -661,6 +692,23 @@ class Tensor:
         """Copy src's values (broadcast to self's shape, cast to its dtype) into self, in place."""
         return apply_inplace(self, "copy_", Fill, src)
 
+    # Random fills: the drawn values are constants, so the gradient stops here (as in PyTorch).
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        return self._fill_drawn("normal_", random.fill_normal, mean, std, generator)
+
+    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
+        return self._fill_drawn("uniform_", random.fill_uniform, from_, to, generator)
+
+    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+        return self._fill_drawn("bernoulli_", random.fill_bernoulli, _raw(p), generator)
+
+    def random_(self, from_: int = 0, to: int | None = None, *, generator: Any = None) -> Tensor:
+        """Integers drawn uniformly from [from_, to) (to=None: as high as the dtype holds exactly)."""
+        return self._fill_drawn("random_", random.fill_integers, from_, to, generator)
+
+    def _fill_drawn(self, name: str, fill: Callable, *args: Any) -> Tensor:
+        return apply_inplace(self, name, Fill, fill(np.empty_like(self._array), *args))
+
     def clone(self) -> Tensor:
         """A copy in new memory that stays in the graph: gradients flow back to self."""
         return Clone.apply(self)
@@ -774,54 +822,16 @@ def _index(index: Any) -> Any:
     return index
 
 
-# ---- functions of several tensors ---------------------------------------------------------------
-
-
-def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """Elementwise `a` where condition holds, else `b` (all three broadcast together)."""
-    return Where.apply(_raw(condition) if isinstance(condition, Tensor) else np.asarray(condition), a, b)
-
-
-def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
-    """Join tensors along an existing dim. NumPy's name: concatenate."""
-    if not tensors:
-        raise ValueError("cat: needs at least one tensor")
-    return Concatenate.apply(*tensors, axis=_axis(dim if axis is None else None, axis))
-
-
-concatenate = cat
-
-
-def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
-    """Join same-shaped tensors along a new dim."""
-    if not tensors:
-        raise ValueError("stack: needs at least one tensor")
-    return Stack.apply(*tensors, axis=_axis(dim if axis is None else None, axis))
-
-
-def maximum(a: Any, b: Any) -> Tensor:
-    """Elementwise larger of a and b; at ties each gets half the gradient."""
-    return Maximum.apply(a, b)
-
-
-def minimum(a: Any, b: Any) -> Tensor:
-    """Elementwise smaller of a and b; at ties each gets half the gradient."""
-    return Minimum.apply(a, b)
-
-
-def matmul(a: Any, b: Any) -> Tensor:
-    """a @ b with NumPy's rules: 1-D operands, and batch dims that broadcast."""
-    return Matmul.apply(a, b)
-
-
 # The ops are Functions, and Function builds Tensors: so they load once Tensor exists.
-from autograd_mini import engine, return_types  # noqa: E402
+from autograd_mini import engine, functions, random, return_types  # noqa: E402
+from autograd_mini.device import DEVICE_TYPES, check_device, no_backend_error  # noqa: E402
+from autograd_mini.device import device as Device  # noqa: E402, N812
 from autograd_mini.inplace import apply_inplace, version  # noqa: E402
 from autograd_mini.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
 from autograd_mini.ops.index import GetItem, IndexPut  # noqa: E402
 from autograd_mini.ops.linalg import Matmul  # noqa: E402
 from autograd_mini.ops.reduce import LogSoftmax, LogSumExp, Max, Mean, Min, Softmax, Sum, Var  # noqa: E402
-from autograd_mini.ops.shape import BroadcastTo, Clone, Concatenate, Fill, Permute, Reshape, Stack  # noqa: E402
+from autograd_mini.ops.shape import BroadcastTo, Clone, Fill, Permute, Reshape  # noqa: E402
 from autograd_mini.ops.unary import (  # noqa: E402
     Abs,
     Cast,
@@ -837,59 +847,4 @@ from autograd_mini.ops.unary import (  # noqa: E402
     Sin,
     Sqrt,
     Tanh,
-    Where,
 )
-
-
-def _elementwise(ufunc: np.ufunc) -> Callable[..., Tensor]:
-    """A NumPy ufunc that is not differentiable, applied to raw data: the result has no graph."""
-    return lambda *args: Tensor._make(np.asarray(ufunc(*map(_raw, args))), None, False)
-
-
-_NUMPY_UFUNCS: dict[np.ufunc, Callable[..., Tensor]] = {
-    np.add: Add.apply,
-    np.subtract: Sub.apply,
-    np.multiply: Mul.apply,
-    np.true_divide: Div.apply,
-    np.power: Pow.apply,
-    np.negative: Neg.apply,
-    np.positive: lambda x: x,
-    np.matmul: Matmul.apply,
-    np.exp: Exp.apply,
-    np.log: Log.apply,
-    np.sqrt: Sqrt.apply,
-    np.absolute: Abs.apply,
-    np.sin: Sin.apply,
-    np.cos: Cos.apply,
-    np.tanh: Tanh.apply,
-    np.maximum: Maximum.apply,
-    np.minimum: Minimum.apply,
-    **{
-        u: _elementwise(u)
-        for u in (
-            np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
-            np.sign, np.isnan, np.isinf, np.isfinite,
-            np.logical_and, np.logical_or, np.logical_not,
-        )
-    },
-}
-
-_NUMPY_FUNCTIONS: dict[Callable, Callable[..., Any]] = {
-    np.sum: Tensor.sum,
-    np.mean: Tensor.mean,
-    np.max: Tensor.amax,
-    np.min: Tensor.amin,
-    np.var: lambda a, axis=None, keepdims=False, ddof=0: a.var(axis=axis, keepdims=keepdims, ddof=ddof),
-    np.reshape: lambda a, shape: a.reshape(shape),
-    np.transpose: lambda a, axes=None: a.T if axes is None else a.permute(axes),
-    np.swapaxes: Tensor.transpose,
-    np.broadcast_to: lambda a, shape: a.broadcast_to(shape),
-    np.expand_dims: lambda a, axis: a.unsqueeze(axis),
-    np.squeeze: lambda a, axis=None: a.squeeze(axis),
-    np.where: where,
-    np.concatenate: lambda arrays, axis=0: cat(arrays, axis=axis),
-    np.stack: lambda arrays, axis=0: stack(arrays, axis=axis),
-    np.clip: lambda a, a_min=None, a_max=None: a.clamp(a_min, a_max),
-    np.shape: lambda a: a.shape,
-    np.ndim: lambda a: a.ndim,
-}

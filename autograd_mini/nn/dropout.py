@@ -11,7 +11,7 @@ class Dropout(Module):
     """In training mode, zero each element with probability p and scale the rest by 1 / (1 - p);
     in eval mode, return the input unchanged. Masks come from the seeded generator.
 
-    `inplace` is accepted so that PyTorch code runs unchanged; the result is computed out of place.
+    `inplace=True` changes the input itself, as in PyTorch.
     """
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
@@ -20,7 +20,7 @@ class Dropout(Module):
         self.p, self.inplace = p, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.dropout(input, self.p, self.training)
+        return F.dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"

@@ -74,20 +74,20 @@ def check_dropout_probability(p: float) -> None:
         raise ValueError(f"dropout: p, the probability of zeroing an element, must lie in [0, 1], got {p}")
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """In training, zero each element with probability p and scale the rest by 1 / (1 - p), so
-    the expected value is unchanged; otherwise return input as it is.
+    the expected value is unchanged; otherwise return input as it is. inplace=True changes input.
 
-    The mask comes from the seeded generator (see `autograd_mini.manual_seed`).
+    The mask comes from the default generator (see `autograd_mini.manual_seed`).
     """
     check_dropout_probability(p)
     if not training or p == 0:
         return input
     dtype = input.dtype if input.dtype.kind == "f" else get_default_dtype()
-    mask = (random.generator().random(input.shape) >= p).astype(dtype)
+    mask = (random.numpy_generator().random(input.shape) >= p).astype(dtype)
     if p < 1:
         mask *= 1 / (1 - p)
-    return input * mask
+    return input.mul_(mask) if inplace else input * mask
 
 
 # ---- losses -------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Weight initialisation, in place, as `torch.nn.init` defines it.
 
 Each function overwrites a tensor's data (so nothing is recorded in the graph) with draws
-from the seeded generator (see `autograd_mini.manual_seed`), and returns the tensor. For a
+from `generator` (an autograd_mini.random.Generator; when None, the default one that
+`autograd_mini.manual_seed` seeds), and returns the tensor. For a
 weight of shape (out, in, *kernel), fan_in = in·prod(kernel) and fan_out = out·prod(kernel).
 """
 
@@ -11,6 +12,7 @@ import math
 from typing import Any
 
 from autograd_mini import random
+from autograd_mini.random import Generator
 from autograd_mini.tensor import Tensor
 
 _LINEAR_GAIN = (
@@ -57,14 +59,18 @@ def _fill(tensor: Tensor, values: Any) -> Tensor:
     return tensor
 
 
-def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Generator | None = None) -> Tensor:
     """Fill with draws from U(a, b)."""
-    return _fill(tensor, random.generator().uniform(a, b, tensor.shape))
+    random.fill_uniform(tensor._array, a, b, generator)
+    return tensor
 
 
-def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
+def normal_(
+    tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Generator | None = None
+) -> Tensor:
     """Fill with draws from N(mean, std²)."""
-    return _fill(tensor, random.generator().normal(mean, std, tensor.shape))
+    random.fill_normal(tensor._array, mean, std, generator)
+    return tensor
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -85,15 +91,15 @@ def _xavier_std(tensor: Tensor, gain: float) -> float:
     return gain * math.sqrt(2.0 / max(fan_in + fan_out, 1))  # max: an empty tensor draws nothing
 
 
-def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Generator | None = None) -> Tensor:
     """Glorot: U(-a, a) with a = gain·sqrt(6 / (fan_in + fan_out))."""
     bound = math.sqrt(3.0) * _xavier_std(tensor, gain)
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None = None) -> Tensor:
     """Glorot: N(0, std²) with std = gain·sqrt(2 / (fan_in + fan_out))."""
-    return normal_(tensor, 0.0, _xavier_std(tensor, gain))
+    return normal_(tensor, 0.0, _xavier_std(tensor, gain), generator)
 
 
 def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> float:
@@ -105,16 +111,18 @@ def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> floa
 
 
 def kaiming_uniform_(
-    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+    generator: Generator | None = None,
 ) -> Tensor:
     """He: U(-bound, bound) with bound = gain·sqrt(3 / fan), fan chosen by mode, and gain from
     calculate_gain(nonlinearity, a) (a: the negative slope of a leaky_relu)."""
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(
-    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+    generator: Generator | None = None,
 ) -> Tensor:
     """He: N(0, std²) with std = gain / sqrt(fan), fan and gain as in kaiming_uniform_."""
-    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_mini.device import check_device
 from autograd_mini.nn import init
 from autograd_mini.nn.module import Module, Parameter
 from autograd_mini.ops.linalg import Linear as LinearOp
@@ -18,11 +19,14 @@ class Linear(Module):
 
     weight has shape (out_features, in_features) and bias (out_features,), both drawn from
     U(-1/sqrt(in_features), 1/sqrt(in_features)) as in PyTorch, from the seeded generator, in
-    the default float dtype unless dtype is given.
+    the default float dtype unless dtype is given. device takes only the CPU (see autograd_mini.device).
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None) -> None:
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, device: Any = None, dtype: Any = None
+    ) -> None:
         super().__init__()
+        check_device(device, "Linear")
         self.in_features, self.out_features = in_features, out_features
         dtype = get_default_dtype() if dtype is None else dtype
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))

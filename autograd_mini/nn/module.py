@@ -25,6 +25,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from autograd_mini.device import DEVICE_TYPES, check_device, no_backend_error
+from autograd_mini.device import device as device_type
 from autograd_mini.tensor import Tensor
 
 
@@ -236,16 +238,35 @@ class Module:
             param.requires_grad = requires_grad
         return self
 
-    def to(self, dtype: Any) -> Module:
-        """Convert every parameter (and gradient) to a floating dtype, in place; return self."""
-        dtype = np.dtype(dtype)
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Move and/or convert the parameters, in place, as PyTorch's Module.to; return self.
+
+        to(device), to(dtype), to(device, dtype), to(tensor) (its dtype) or the keywords device=,
+        dtype=, non_blocking=. The device must be the CPU (see autograd_mini.device); the dtype
+        floating, and it converts the floating parameters (and their gradients) only.
+        """
+        device, dtype = _to_arguments(args, kwargs)
+        check_device(device, "Module.to")
+        if dtype is None:
+            return self
         if dtype.kind != "f":
-            raise TypeError(f"to: parameters must stay floating point, so {dtype} is not allowed")
+            raise TypeError(f"Module.to: parameters must stay floating point, so {dtype} is not allowed")
         for param in self.parameters():
+            if param.dtype.kind != "f":
+                continue
             param._array = param._array.astype(dtype, copy=False)
             if param.grad is not None:
                 param.grad._array = param.grad._array.astype(dtype, copy=False)
         return self
+
+    def cpu(self) -> Module:
+        """The parameters already live on the CPU: return self."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """An error: autograd_mini has no GPU (see autograd_mini.cuda.is_available)."""
+        place = device_type("cuda", device) if isinstance(device, int) else device_type(device or "cuda")
+        raise no_backend_error(place, "Module.cuda")
 
     def float(self) -> Module:
         return self.to(np.float32)
@@ -408,3 +429,32 @@ class ModuleList(_ModuleSequence):
             lines.append(label + _indent(text))
             start = i + 1
         return lines
+
+
+def _to_arguments(args: tuple, kwargs: dict) -> tuple[Any, np.dtype | None]:
+    """(device, dtype) from Module.to's arguments; non_blocking is accepted and has no effect."""
+    unknown = set(kwargs) - {"device", "dtype", "non_blocking"}
+    if unknown:
+        raise TypeError(f"Module.to got unexpected keyword arguments {sorted(unknown)}")
+    device, dtype = kwargs.get("device"), kwargs.get("dtype")
+    for arg in args:
+        if isinstance(arg, bool):  # non_blocking, given by position
+            continue
+        if isinstance(arg, Tensor):
+            dtype = arg.dtype
+        elif isinstance(arg, (device_type, int)) or (isinstance(arg, str) and not _names_dtype(arg)):
+            device = arg
+        else:
+            dtype = arg
+    return device, None if dtype is None else np.dtype(dtype)
+
+
+def _names_dtype(name: str) -> bool:
+    """Whether a string passed to Module.to means a dtype ("float64") rather than a device ("cpu")."""
+    if name.split(":")[0] in DEVICE_TYPES:
+        return False
+    try:
+        np.dtype(name)
+    except TypeError:
+        return False  # neither: device() will say what is wrong with it
+    return True

@@ -29,12 +29,14 @@ class GetItem(Function):
     """x[index] for ints, slices, None, Ellipsis, boolean masks and integer arrays."""
 
     shape_failure = "do not match"
-    makes_view = True  # basic indexing gives a view of x
+    makes_view = True  # basic indexing gives a view of x (saved: see ops/shape.py)
 
     @staticmethod
     def forward(ctx, x, *, index):
         ctx.index, ctx.shape, ctx.repeats = index, x.shape, may_repeat(index)
-        return x[index]
+        out = x[index]
+        ctx.save_for_backward(out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):

@@ -3,7 +3,9 @@ clone, and filling a tensor's shape from other values.
 
 flatten, squeeze and unsqueeze are reshapes; transpose and swapaxes are permutations. An op
 whose result may share its input's memory says so with `makes_view`: an in-place change of such
-a result inside the graph is refused (see autograd_mini.inplace).
+a result inside the graph is refused (see autograd_mini.inplace). It also saves the view: its
+backward does not read it, but the in-place check then sees an input changed after the view
+was taken, whose gradient would otherwise flow to the old values without a word.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ class Reshape(Function):
     @staticmethod
     def forward(ctx, x, *, shape):
         ctx.shape = x.shape
-        return x.reshape(shape)
+        out = x.reshape(shape)
+        ctx.save_for_backward(out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -34,7 +38,9 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, x, *, dims):
         ctx.inverse = tuple(np.argsort([d % x.ndim for d in dims]))  # dims may count from the end
-        return np.transpose(x, dims)
+        out = np.transpose(x, dims)
+        ctx.save_for_backward(out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
