@@ -278,7 +278,13 @@ class Tensor:
         return format(str(self), spec)
 
     def __repr__(self) -> str:
-        body = np.array2string(self._array, separator=", ", prefix="tensor(")
+        array = self._array
+        # PyTorch's look: four decimals, unless every value is a whole number (tensor([1., 2.])).
+        finite = array[np.isfinite(array)] if array.dtype.kind == "f" else array
+        whole = array.dtype.kind != "f" or bool((finite == np.round(finite)).all())
+        body = np.array2string(
+            array, separator=", ", prefix="tensor(", precision=4, floatmode="unique" if whole else "fixed"
+        )
         extras = []
         if self.dtype not in (_default_dtype, np.int64, np.bool_):
             extras.append(f"dtype={self.dtype}")

@@ -137,7 +137,7 @@ def test_leaves_and_grad_fn_names():
 def test_repr_reads_like_pytorch():
     assert repr(am.tensor([1.0, 2.0], requires_grad=True)) == "tensor([1., 2.], requires_grad=True)"
     assert repr(am.tensor([1.0, 2.0])) == "tensor([1., 2.])"
-    assert repr(am.tensor(np.array([1.5]))) == "tensor([1.5], dtype=float64)"
+    assert repr(am.tensor(np.array([1.5]))) == "tensor([1.5000], dtype=float64)"
     assert repr(am.tensor([1, 2])) == "tensor([1, 2])"
     assert repr(am.tensor([1.0], requires_grad=True) * 2) == "tensor([2.], grad_fn=<MulBackward0>)"
 
