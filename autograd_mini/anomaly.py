@@ -134,7 +134,7 @@ def check_backward(node: Any, grads: tuple) -> None:
         if array is not None and not np.isfinite(array).all():
             created = node.__dict__.get("created_at", "(made outside anomaly mode)")
             raise AnomalyError(
-                f"{node.name} returned {_describe(np.asarray(array))} as the gradient of input {i} "
+                f"{node.name()} returned {_describe(np.asarray(array))} as the gradient of input {i} "
                 f"(shape {np.shape(array)}); the op was made at {created}"
             )
 

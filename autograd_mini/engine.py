@@ -189,7 +189,7 @@ def run(
             vertices = node.parents
             if vertices is None:
                 raise RuntimeError(
-                    f"backward: the graph through {node.name} was freed by an earlier backward call; "
+                    f"backward: the graph through {node.name()} was freed by an earlier backward call; "
                     "pass retain_graph=True to the first call to backpropagate through it twice"
                 )
             if node.sequence_number < last_change and node.saved_tensors:
@@ -257,7 +257,7 @@ def _inspect_step(node: Function, g: Any, grads: tuple) -> None:
     """Check what node.backward returned (count; finiteness in anomaly mode); tell observers."""
     if len(grads) != len(node.parents):
         raise RuntimeError(
-            f"{node.name}: backward returned {len(grads)} gradients for {len(node.parents)} inputs"
+            f"{node.name()}: backward returned {len(grads)} gradients for {len(node.parents)} inputs"
         )
     if anomaly._mode.enabled:
         anomaly.check_backward(node, grads)
@@ -274,7 +274,7 @@ def _fit(g: Any, shape: tuple[int, ...], dtype: np.dtype, node: Function | None)
     if g.shape != shape:
         lead = g.ndim - len(shape)
         if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, g.shape[lead:])):
-            source = f"{node.name} returned" if node is not None else "got"
+            source = f"{node.name()} returned" if node is not None else "got"
             raise RuntimeError(
                 f"backward: {source} a gradient of shape {g.shape} for an input of shape {shape}"
             )
@@ -305,7 +305,8 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, shared: set[int]) -> None
         if create_graph:
             t.grad = t.grad + g
         else:
-            t.grad._array = t.grad._array + g
+            total = t.grad._array + g
+            t.grad._array = total if type(total) is np.ndarray else np.asarray(total)  # 0-d: a scalar
         return
     array = g._array if create_graph else g
     if type(array) is np.ndarray and array.base is None and array.flags.writeable and id(array) not in shared:

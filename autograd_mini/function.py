@@ -165,7 +165,6 @@ class Function:
         self.parents, self.saved_tensors = None, ()
         self.__dict__.clear()
 
-    @property
     def name(self) -> str:
         """PyTorch's name for the node, as in grad_fn=<MulBackward0>."""
         return f"{type(self).__name__}Backward0"
@@ -181,17 +180,18 @@ class Function:
         )
 
     def __repr__(self) -> str:
-        return f"<{self.name}>"
+        return f"<{self.name()}>"
 
 
 class AccumulateGrad:
     """The end of a path in next_functions: the leaf whose .grad the gradient is added to."""
 
-    name = "AccumulateGrad"
-
     def __init__(self, variable: Tensor) -> None:
         self.variable = variable
         self.next_functions = ()
+
+    def name(self) -> str:
+        return "AccumulateGrad"
 
     def __repr__(self) -> str:
         return "<AccumulateGrad>"

@@ -77,8 +77,8 @@ def check_saved(node: Any) -> None:
         saw = f"version {now - later}" + ("" if exact else " or earlier")
         raise RuntimeError(
             "backward: one of the variables needed for gradient computation has been modified by "
-            f"an inplace operation: saved value {i} of {node.name} (shape {value.shape}, "
-            f"{value.dtype}) is at version {now}; {node.name} saved it at {saw}. Use the "
+            f"an inplace operation: saved value {i} of {node.name()} (shape {value.shape}, "
+            f"{value.dtype}) is at version {now}; {node.name()} saved it at {saw}. Use the "
             "out-of-place op (x = x * 2, not x.mul_(2)), or change it only after backward"
         )
 
@@ -125,7 +125,7 @@ def _check_may_change(t: Any, name: str) -> None:
             )
         if getattr(t.grad_fn, "makes_view", False) and t._array.base is not None:
             raise RuntimeError(
-                f"{name}: this tensor (shape {t.shape}) is a view made by {t.grad_fn.name}, and an "
+                f"{name}: this tensor (shape {t.shape}) is a view made by {t.grad_fn.name()}, and an "
                 "in-place change of a view inside the graph is not supported; change a .clone() of it"
             )
     if not t._array.flags.writeable:

@@ -602,6 +602,12 @@ class Tensor:
 
     swapaxes = transpose
 
+    def t(self) -> Tensor:
+        """The transpose of a matrix (tensors of at most 2 dims, as PyTorch's t())."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t: expects a tensor of at most 2 dims, got shape {self.shape}; use transpose")
+        return self if self.ndim < 2 else self.transpose(0, 1)
+
     def squeeze(self, dim: Any = None) -> Tensor:
         """Drop size-1 dims: all of them, or those named by dim (an int or a tuple)."""
         dims = range(self.ndim) if dim is None else _normalize_dims(dim, self.ndim, "squeeze")

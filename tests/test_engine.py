@@ -297,7 +297,7 @@ def test_a_user_function_passes_gradcheck_and_gradgradcheck():
     x = leaf(0.5, -1.5, 2.0)
     assert gradcheck(Cube.apply, [x])
     assert gradgradcheck(Cube.apply, [x])
-    assert Cube.apply(x).grad_fn.name == "CubeBackward0"
+    assert Cube.apply(x).grad_fn.name() == "CubeBackward0"
 
 
 def test_a_user_function_with_options_and_broadcasting():
@@ -347,3 +347,13 @@ def test_a_function_saving_none_and_numbers_works_under_create_graph():
     g.sum().backward()
     np.testing.assert_array_equal(g._array, [4.0, 12.0])
     np.testing.assert_array_equal(x.grad._array, [4.0, 4.0])
+
+
+def test_a_zero_dim_grad_stays_an_array_when_gradients_add_up():
+    """NumPy gives the sum of two 0-d arrays as a scalar; .grad must stay a writable array."""
+    w = am.tensor(1.0, requires_grad=True)
+    (w * 3).backward()
+    (w * 3).backward()
+    assert type(w.grad._array) is np.ndarray and w.grad.item() == 6.0
+    w.grad.zero_()
+    assert w.grad.item() == 0.0

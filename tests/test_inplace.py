@@ -47,7 +47,7 @@ def test_changing_a_tensor_in_the_graph_records_the_change():
     h = w * 2
     array = h._array
     assert h.mul_(w) is h and h._array is array
-    assert h.grad_fn.name.startswith("MulBackward")
+    assert h.grad_fn.name().startswith("MulBackward")
     h.sum().backward()
     np.testing.assert_array_equal(w.grad._array, [4.0, 8.0])  # d(2 w^2)/dw
 

@@ -78,4 +78,4 @@ def _accumulate(x: Tensor, g: Tensor, create_graph: bool) -> None:
     elif x.grad is None:
         x.grad = Tensor._make(np.array(g._array), None, False)
     else:
-        x.grad._array = x.grad._array + g._array
+        x.grad._array = np.asarray(x.grad._array + g._array)  # NumPy gives 0-d sums as scalars
