@@ -103,10 +103,13 @@ def apply_inplace(t: Any, name: str, op: Any, *others: Any, **options: Any) -> A
             "change the other tensor itself, or a .clone()"
         )
     if any(value is t._array for value in node.saved_tensors):  # backward needs t's old values
-        result = op.apply(t.clone(), *others, **options)
+        old = t.clone()  # also where t is an operand of its own change, as in h.mul_(h)
+        result = op.apply(old, *[old if other is t else other for other in others], **options)
         node = result.grad_fn
     _write(t, result._array, name)
     mark_changed(t._array)
+    if t.grad_fn is not None:  # the node that made t's old values: they are gone from its array
+        t.grad_fn.out_id = None
     # The node's result now lives in t's array. It is renumbered after the change it made, so
     # the check above does not take the array it saved (its own result) for a stale one.
     node.sequence_number = next(function._sequence)

@@ -130,7 +130,8 @@ class Tensor:
         """The same values as a tensor outside the graph, sharing memory (PyTorch's `.data`).
 
         Changes made through it (`p.data -= lr * p.grad`, `p.data.zero_()`) reach this tensor
-        but are not recorded, and are not checked against the arrays the graph saved.
+        but are not recorded in the graph. They do count as changes of its memory, so backward
+        through a graph that saved the old values raises instead of using the new ones.
         """
         return Tensor._make(self._array, None, False)
 
@@ -139,6 +140,8 @@ class Tensor:
         array = values._array if isinstance(values, Tensor) else np.asarray(values)
         if array.dtype.kind not in _NUMERIC_KINDS:
             raise TypeError(f"data: cannot hold values of dtype {array.dtype}")
+        if self._requires_grad and array.dtype.kind != "f":
+            raise TypeError(f"data: a tensor that requires grad holds floats, not {array.dtype}")
         self._array = array
 
     def retain_grad(self) -> None:
@@ -605,7 +608,7 @@ class Tensor:
     def t(self) -> Tensor:
         """The transpose of a matrix (tensors of at most 2 dims, as PyTorch's t())."""
         if self.ndim > 2:
-            raise RuntimeError(f"t: expects a tensor of at most 2 dims, got shape {self.shape}; use transpose")
+            raise RuntimeError(f"t: takes a tensor of at most 2 dims, not shape {self.shape}; use transpose")
         return self if self.ndim < 2 else self.transpose(0, 1)
 
     def squeeze(self, dim: Any = None) -> Tensor:

@@ -2,7 +2,8 @@
 
 Each example is a small program drawn by `autograd_mini.testing.graphs.graphs()`: up to twelve
 ops from the whole op set over one to three inputs, values reused by several ops, broadcasting
-between them. A failure prints the program (shrunk to a few lines) and its input values.
+between them, and in-place changes (`v3 = v2.clone(); v3.mul_(x1)`, `v3[0, 1:] = x1.sum()`).
+A failure prints the program (shrunk to a few lines) and its input values.
 
 The default profile runs a quick sample; `pytest --hypothesis-profile=deep tests/test_fuzz.py`
 runs thousands of graphs.
@@ -30,6 +31,18 @@ def test_gradients_of_random_graphs_match_finite_differences(graph):
 @given(graphs(max_steps=6))
 def test_second_derivatives_of_random_graphs_match_finite_differences(graph):
     assert gradgradcheck(graph, graph.inputs())
+
+
+@settings(max_examples=2 * EXAMPLES)
+@given(graphs(inplace="any"))
+def test_graphs_that_change_earlier_values_get_their_gradients_or_the_inplace_error(graph):
+    """Changing a value that an op saved makes backward refuse, as PyTorch's does (whether it
+    refuses just where PyTorch does is tested against PyTorch in test_fuzz_torch.py); when it
+    does not refuse, the gradients are right."""
+    try:
+        assert gradcheck(graph, graph.inputs())
+    except RuntimeError as error:
+        assert "modified by an inplace operation" in str(error)
 
 
 @settings(max_examples=2 * EXAMPLES)

@@ -28,6 +28,19 @@ Finite differences are only meaningful where the function is smooth, so each ste
 inputs in its domain by construction (log of x*x + 1, sqrt of exp(x)) and is dropped when the
 drawn values sit within `MARGIN` of a kink (relu at 0, a tie in max or maximum, a clamp bound),
 overflow, exceed `LIMIT` in magnitude, or number more than `max_size` elements (or none).
+
+Some steps change a tensor in place, as statements rather than expressions:
+
+    v4 = v2.clone()
+    v4.mul_(x1)
+    v5 = x0.clone()
+    v5[1:, np.array([0, 2])] = v4.sum()
+
+By default (`inplace="fresh"`) only a fresh clone is changed, so backward never refuses the
+graph. With `inplace="any"`, earlier values are changed too (`v2.add_(x1)`, never an input, nor
+a value that is or has a view); then backward may refuse with PyTorch's "modified by an inplace
+operation" error, where an op saved the old values. With `portable=True` every step is also
+valid PyTorch code, run with `am` naming `torch` and `F` naming `torch.nn.functional`.
 """
 
 from __future__ import annotations
@@ -35,7 +48,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import hypothesis.extra.numpy as npst
 import numpy as np
@@ -63,17 +76,28 @@ class Value(NamedTuple):
         return self.data.shape
 
 
-class Graph:
-    """A drawn program: input arrays and lines `name = expression` over them.
+class Change(NamedTuple):
+    """An in-place step, as a rule draws it: `statement` changes the tensor it calls {t}.
 
-    Calling it with one Tensor per input runs the lines (the very code `repr` shows) and returns
-    the tuple of outputs.
+    That tensor is a fresh clone of `source` (fresh=True), or `source` itself.
     """
 
-    def __init__(self, arrays: list[np.ndarray], lines: list[tuple[str, str]], outputs: list[str]) -> None:
+    source: Value
+    statement: str
+    fresh: bool
+
+
+class Graph:
+    """A drawn program: input arrays and the statements of its body over them.
+
+    Calling it with one Tensor per input runs the statements (the very code `repr` shows) and
+    returns the tuple of outputs.
+    """
+
+    def __init__(self, arrays: list[np.ndarray], lines: list[str], outputs: list[str]) -> None:
         self.arrays, self.lines, self.outputs = arrays, lines, outputs
         params = ", ".join(f"x{i}" for i in range(len(arrays)))
-        body = [f"    {name} = {code}" for name, code in lines]
+        body = [f"    {line}" for line in lines]
         self.source = "\n".join([f"def graph({params}):", *body, f"    return ({', '.join(outputs)},)"])
         # Compiled from the printed source, so what a failing example shows is what ran.
         namespace = dict(_NAMESPACE)
@@ -88,7 +112,7 @@ class Graph:
         return [am.tensor(a, requires_grad=requires_grad) for a in self.arrays]
 
     def __len__(self) -> int:
-        """The number of steps."""
+        """The number of statements (an in-place change of a clone takes two)."""
         return len(self.lines)
 
     def __repr__(self) -> str:
@@ -98,14 +122,26 @@ class Graph:
 
 @st.composite
 def graphs(
-    draw: st.DrawFn, *, max_inputs: int = 3, max_steps: int = 12, max_size: int = MAX_VALUE_SIZE
+    draw: st.DrawFn,
+    *,
+    max_inputs: int = 3,
+    max_steps: int = 12,
+    max_size: int = MAX_VALUE_SIZE,
+    inplace: Literal["none", "fresh", "any"] = "fresh",
+    portable: bool = False,
 ) -> Graph:
     """Graphs of 1..max_inputs float64 inputs and 1..max_steps ops, no value above max_size elements.
 
     Inputs hold values in [-2, 2], in broadcast-compatible shapes of up to `ams.MAX_SIZE`
     elements. After each step the graph goes on with probability 7/8. A step whose values fall
     outside its op's smooth domain is left out and another drawn (2 * max_steps tries in all).
+
+    inplace: "none" draws no in-place steps; "fresh" changes only new clones (the graph's
+    backward always runs); "any" also changes earlier values, which backward may refuse.
+    portable: draw only steps whose code is PyTorch code too (see the module's docstring).
     """
+    if inplace not in ("none", "fresh", "any"):
+        raise ValueError(f"graphs: inplace must be 'none', 'fresh' or 'any', not {inplace!r}")
     shapes = draw(ams.broadcastable_shapes(draw(st.integers(1, max_inputs)))).input_shapes
     elements = ams.floats_in(-2, 2)
     values = [
@@ -113,32 +149,52 @@ def graphs(
         for i, s in enumerate(shapes)
     ]
     arrays = [v.data for v in values]
-    lines: list[tuple[str, str]] = []
-    used: set[str] = set()
+    rules = RULES if inplace == "none" else RULES + [_change] * 3  # about one step in five
+    lines: list[str] = []
+    used: set[str] = set()  # values some step read (since they last changed)
+    shared: set[str] = set()  # values that are views or have views: never changed in place
+    steps = 0
     for _ in range(2 * max_steps):
         # A flag before each step, rather than a count drawn up front, lets a failing example
         # shrink by dropping any one step.
-        if len(lines) == max_steps or lines and not draw(_GO_ON):
+        if steps == max_steps or lines and not draw(_GO_ON):
             break
-        rule = draw(st.sampled_from(RULES))
-        pool = _Pool(draw, values)
-        code = rule(draw, pool)
-        data = None if code is None else _evaluate(code, values, max_size)
-        if data is None:
+        rule = draw(st.sampled_from(rules))
+        pool = _Pool(draw, values, inplace=inplace, portable=portable, shared=shared)
+        step = rule(draw, pool)
+        if step is None:
             continue
         name = f"v{len(values)}"
-        values.append(Value(name, data))
-        lines.append((name, code))
-        used.update(pool.picked)
+        if isinstance(step, Change):
+            target = name if step.fresh else step.source.name
+            new = [f"{name} = {step.source.name}.clone()"] if step.fresh else []
+            new.append(step.statement.format(t=target))
+        else:
+            target, new = name, [f"{name} = {step}"]
+        data = _evaluate(new, target, values, max_size)
+        if data is None:
+            continue
+        if target == name:
+            values.append(Value(name, data))
+        else:  # later steps see the changed values
+            values[[v.name for v in values].index(target)] = Value(target, data)
+        if rule in VIEW_RULES:
+            shared.update({name} | pool.picked)
+        lines.extend(new)
+        used.discard(target)  # what a value held before a change is gone: its new values are unread
+        used.update(pool.picked - {target})
+        steps += 1
     if not lines:
-        lines.append((f"v{len(values)}", "x0.tanh()"))
+        lines.append(f"v{len(values)} = x0.tanh()")
+        values.append(Value(f"v{len(values)}", np.tanh(arrays[0])))
         used.add("x0")
-    outputs = [name for name, _ in lines if name not in used]
+    outputs = [v.name for v in values[len(arrays) :] if v.name not in used]
     return Graph(arrays, lines, outputs)
 
 
-def _evaluate(code: str, values: list[Value], max_size: int) -> np.ndarray | None:
-    """The value of a step on the drawn inputs, or None where it overflows or leaves the bounds.
+def _evaluate(lines: list[str], target: str, values: list[Value], max_size: int) -> np.ndarray | None:
+    """The value of `target` once a step's lines ran on the drawn inputs, or None where it
+    overflows or leaves the bounds.
 
     Only numerical trouble is caught: an op that fails on a well-formed step is a finding, so
     any other exception propagates.
@@ -147,9 +203,10 @@ def _evaluate(code: str, values: list[Value], max_size: int) -> np.ndarray | Non
     try:
         with np.errstate(divide="raise", over="raise", invalid="raise"), warnings.catch_warnings():
             warnings.simplefilter("error", RuntimeWarning)
-            data = eval(code, _NAMESPACE, env).numpy()
+            exec("\n".join(lines), _NAMESPACE, env)
     except (FloatingPointError, RuntimeWarning):
         return None
+    data = env[target].numpy()
     if not 1 <= data.size <= max_size or not np.all(np.abs(data) <= LIMIT):
         return None
     return data
@@ -158,8 +215,13 @@ def _evaluate(code: str, values: list[Value], max_size: int) -> np.ndarray | Non
 class _Pool:
     """Draws the operands of a step from the values so far, and remembers which it used."""
 
-    def __init__(self, draw: st.DrawFn, values: list[Value]) -> None:
+    def __init__(
+        self, draw: st.DrawFn, values: list[Value], *, inplace: str = "none", portable: bool = False,
+        shared: set[str] | None = None,
+    ) -> None:
         self.draw, self.values, self.picked = draw, values, set()
+        self.inplace, self.portable = inplace, portable
+        self.shared = set() if shared is None else shared
 
     def pick(self, where: Callable[[Value], bool] = lambda v: True) -> Value | None:
         candidates = [v for v in self.values if where(v)]
@@ -207,11 +269,16 @@ SMOOTH_FORMS = [
 ]
 
 
+def _forms(pool: _Pool, forms: list[str]) -> list[str]:
+    """The forms a step may take: NumPy's own functions are not PyTorch code."""
+    return [f for f in forms if not f.startswith("np.")] if pool.portable else forms
+
+
 def _arithmetic(draw: st.DrawFn, pool: _Pool) -> str | None:
     """+ - * / and ** between two values that broadcast together; maximum and minimum off ties."""
     a = pool.pick()
     b = pool.pick_broadcasting(a.shape)
-    form = draw(st.sampled_from(BINARY_FORMS))
+    form = draw(st.sampled_from(_forms(pool, BINARY_FORMS)))
     if form.startswith("am.m") and not _clear_of(a.data, b.data):
         return None
     return form.format(a=a.name, b=b.name)
@@ -225,7 +292,7 @@ def _with_number(draw: st.DrawFn, pool: _Pool) -> str | None:
 
 def _smooth(draw: st.DrawFn, pool: _Pool) -> str | None:
     """Smooth elementwise functions, log and sqrt kept in their domain by a positive argument."""
-    return draw(st.sampled_from(SMOOTH_FORMS)).format(a=pool.pick().name)
+    return draw(st.sampled_from(_forms(pool, SMOOTH_FORMS))).format(a=pool.pick().name)
 
 
 def _kinked(draw: st.DrawFn, pool: _Pool) -> str | None:
@@ -235,7 +302,7 @@ def _kinked(draw: st.DrawFn, pool: _Pool) -> str | None:
     kinds = {
         "{a}.relu()": [0],
         "{a}.abs()": [0],
-        "{a}.leaky_relu(0.1)": [0],
+        "F.leaky_relu({a}, 0.1)" if pool.portable else "{a}.leaky_relu(0.1)": [0],
         f"{{a}}.clamp({low}, {high})": [low, high],
         f"{{a}}.clamp(min={low})": [low],
         f"{{a}}.clip(max={high})": [high],
@@ -292,6 +359,10 @@ def _reduction(draw: st.DrawFn, pool: _Pool) -> str | None:
     axis = draw(ams.axes(a.shape))
     keep = draw(st.booleans())
     name = draw(st.sampled_from(["sum", "mean", "amax", "amin", "var", "std", "logsumexp"]))
+    if pool.portable and name == "logsumexp" and axis is None:  # PyTorch's needs the dims
+        axis = tuple(range(a.data.ndim))
+    if pool.portable and axis == () and a.data.ndim:  # PyTorch reads dim=() as every dim
+        return None
     args = f"dim={axis!r}, keepdim={keep}" if draw(st.booleans()) else f"axis={axis!r}, keepdims={keep}"
     if name in ("amax", "amin") and not _clear_extreme(a.data, axis, largest=name == "amax"):
         return None
@@ -347,42 +418,56 @@ def _reshape(draw: st.DrawFn, pool: _Pool) -> str | None:
         start, end = sorted([draw(dim), draw(dim)], key=lambda d: d % max(ndim, 1))
         return f"{x}.flatten({start}, {end})"
     if kind == "permute":
+        if pool.portable and not ndim:  # PyTorch's permute needs the dims, and a 0-d tensor has none
+            return None
         dims = [d - ndim if draw(st.booleans()) else d for d in draw(st.permutations(range(ndim)))]
         return f"{x}.permute({', '.join(map(str, dims))})"
     if kind == "transpose":
         return f"{x}.transpose({draw(dim)}, {draw(dim)})" if ndim else None
     if kind == "T":
-        return f"{x}.T"
+        return None if pool.portable and ndim != 2 else f"{x}.T"  # PyTorch's .T is for matrices
     if kind == "squeeze":
-        return f"{x}.squeeze({draw(ams.axes(a.shape))!r})"
+        axes = draw(ams.axes(a.shape))
+        return f"{x}.squeeze()" if pool.portable and axes is None else f"{x}.squeeze({axes!r})"
     if kind == "unsqueeze":
         return f"{x}.unsqueeze({draw(st.integers(-ndim - 1, ndim))})"
     return f"{x}.broadcast_to({_expanded(draw, a.shape)!r})"
 
 
-def _index_code(index: Any) -> str:
-    """An index as Python source: x[1:3, None, ..., np.array([0, 0])]."""
+def _index_code(index: Any, portable: bool = False) -> str:
+    """An index as Python source: x[1:3, None, ..., np.array([0, 0])] (am.tensor if portable:
+    PyTorch takes NumPy's arrays, but not a 0-d mask of a 0-d tensor)."""
     parts = index if isinstance(index, tuple) else (index,)
-    text = ", ".join(map(_index_part, parts))
+    text = ", ".join(_index_part(p, portable) for p in parts)
     return text + "," if isinstance(index, tuple) and len(index) == 1 else text or "()"
 
 
-def _index_part(part: Any) -> str:
+def _index_part(part: Any, portable: bool) -> str:
     if part is Ellipsis:
         return "..."
     if isinstance(part, slice):
         ends = ["" if v is None else str(v) for v in (part.start, part.stop)]
         return ":".join(ends) + ("" if part.step is None else f":{part.step}")
     if isinstance(part, np.ndarray):
-        return f"np.array({part.tolist()!r})"
+        return f"{'am.tensor' if portable else 'np.array'}({part.tolist()!r})"
     return repr(part)
+
+
+def _draw_index(draw: st.DrawFn, pool: _Pool, shape: tuple[int, ...]) -> Any:
+    """A basic or an advanced index for an array of shape (no negative steps if portable)."""
+    indices = ams.advanced_indices if draw(st.booleans()) else ams.basic_indices
+    index = draw(indices(shape))
+    parts = index if isinstance(index, tuple) else (index,)
+    if pool.portable and any(isinstance(p, slice) and p.step is not None and p.step < 0 for p in parts):
+        return None  # PyTorch takes no negative steps
+    return index
 
 
 def _index(draw: st.DrawFn, pool: _Pool) -> str | None:
     """Basic (ints, slices, None, ...) and advanced (masks, integer arrays with repeats) indexing."""
     a = pool.pick()
-    indices = ams.advanced_indices if draw(st.booleans()) else ams.basic_indices
-    return f"{a.name}[{_index_code(draw(indices(a.shape)))}]"
+    index = _draw_index(draw, pool, a.shape)
+    return None if index is None else f"{a.name}[{_index_code(index, pool.portable)}]"
 
 
 def _fused(draw: st.DrawFn, pool: _Pool) -> str | None:
@@ -402,7 +487,8 @@ def _fused(draw: st.DrawFn, pool: _Pool) -> str | None:
         axis = 1 if a.data.ndim > 1 else 0
         shape = a.shape[:axis] + a.shape[axis + 1 :]
         target = draw(npst.arrays(np.int64, shape, elements=st.integers(0, a.shape[axis] - 1)))
-        return f"F.cross_entropy({a.name}, np.array({target.tolist()!r}), reduction={reduction!r})"
+        spelling = "am.tensor" if pool.portable else "np.array"
+        return f"F.cross_entropy({a.name}, {spelling}({target.tolist()!r}), reduction={reduction!r})"
     t = pool.pick(lambda v: v.shape == a.shape)
     if kind == "bce":  # probabilities from a sigmoid, off its flat tails
         if not (np.all(np.abs(a.data) < 20) and np.all(np.abs(t.data) < 20)):
@@ -433,7 +519,7 @@ def _join(draw: st.DrawFn, pool: _Pool) -> str | None:
 
     parts = [a] + [pool.pick(fits) for _ in range(draw(st.integers(0, 2)))]
     names = ", ".join(v.name for v in parts)
-    if draw(st.booleans()):
+    if pool.portable or draw(st.booleans()):
         return f"am.cat([{names}], dim={dim})"
     return f"np.concatenate([{names}], axis={dim})"
 
@@ -442,3 +528,107 @@ RULES = [
     _arithmetic, _with_number, _smooth, _kinked, _where, _matmul, _reduction, _softmax, _reshape, _index,
     _join, _fused,
 ]
+VIEW_RULES = (_reshape, _index)  # their results may share their operand's memory
+
+
+# ---- in-place steps: each changes a fresh clone, or (inplace="any") an earlier value -------------
+
+IN_PLACE_FORMS = [
+    "{t}.add_({a})", "{t}.add_({a}, alpha={c})", "{t}.sub_({a})", "{t}.sub_({a}, alpha={c})",
+    "{t}.mul_({a})", "{t}.div_({a} * {a} + 1)", "{t} += {a}", "{t} -= {a}", "{t} *= {a}",
+    "{t} /= {a} * {a} + 1", "{t}.copy_({a})",
+]
+IN_PLACE_NUMBER_FORMS = [
+    "{t}.add_({c})", "{t}.sub_({c})", "{t}.mul_({c})", "{t}.div_({c})", "{t} += {c}", "{t} -= {c}",
+    "{t} *= {c}", "{t} /= {c}", "{t}.pow_(2)", "{t} **= 3", "{t}.exp_()", "{t}.tanh_()",
+    "{t}.sigmoid_()", "{t}.fill_({c})", "{t}.zero_()",
+]
+CHANGE_KINDS = ["operand", "number", "positive", "kinked", "fill", "masked_fill", "setitem"]
+
+
+def _change(draw: st.DrawFn, pool: _Pool) -> Change | None:
+    """An in-place change: arithmetic with a value or a number, pow_, exp_/tanh_/sigmoid_,
+    relu_/clamp_ off their kinks, fill_/zero_/copy_, masked_fill_ and item assignment."""
+    direct = pool.inplace == "any" and draw(st.booleans())
+    if direct:  # an earlier value: not an input, not a view, nor viewed (PyTorch replays views)
+        options = [v for v in pool.values if not v.name.startswith("x") and v.name not in pool.shared]
+        if not options:
+            return None
+        t = draw(st.sampled_from(options))
+    else:
+        t = pool.pick()
+
+    def fitting(shape: tuple[int, ...]) -> Callable[[Value], bool]:  # broadcasts to shape; not t itself
+        return lambda v: v.name != t.name and _broadcasts_to(v.shape, shape)
+
+    kind = draw(st.sampled_from(CHANGE_KINDS))
+    c = draw(NUMBERS)
+    if kind == "operand":
+        a = pool.pick(fitting(t.shape))
+        if a is None:
+            return None
+        statement = draw(st.sampled_from(IN_PLACE_FORMS)).format(t="{t}", a=a.name, c=c)
+    elif kind == "number":
+        statement = draw(st.sampled_from(IN_PLACE_NUMBER_FORMS)).format(t="{t}", c=c)
+    elif kind == "positive":  # real powers of values clear of 0
+        if not np.all(t.data > 0.5):
+            return None
+        a = pool.pick(fitting(t.shape)) if draw(st.booleans()) else None
+        statement = "{t}.pow_(" + (f"{c}" if a is None else a.name) + ")"
+    elif kind == "kinked":
+        low, high = sorted([draw(GRID), draw(GRID)])
+        kinds = {
+            "{t}.relu_()": [0],
+            f"{{t}}.clamp_({low}, {high})": [low, high],
+            f"{{t}}.clamp_(min={low})": [low],
+            f"{{t}}.clamp_(max={high})": [high],
+        }
+        statement = draw(st.sampled_from(list(kinds)))
+        if not _clear_of(t.data, *kinds[statement]):
+            return None
+    elif kind == "fill":  # with a 0-d tensor, which gets the gradient of every element
+        a = pool.pick(lambda v: v.name != t.name)
+        if a is None:
+            return None
+        statement = f"{{t}}.fill_({a.name}.sum())"
+    elif kind == "masked_fill":
+        m = pool.pick(fitting(t.shape))
+        if m is None:
+            return None
+        threshold = draw(GRID)
+        if not _clear_of(m.data, threshold):
+            return None
+        a = pool.pick(lambda v: v.name != t.name) if draw(st.booleans()) else None
+        value = f"{c}" if a is None else f"{a.name}.sum()"
+        statement = f"{{t}}.masked_fill_({m.name} > {threshold}, {value})"
+    else:
+        statement = _setitem(draw, pool, t)
+        if statement is None:
+            return None
+    return Change(t, statement, fresh=not direct)
+
+
+def _setitem(draw: st.DrawFn, pool: _Pool, t: Value) -> str | None:
+    """{t}[index] = value: a number, a value broadcast to the selection, or a 0-d sum, with no
+    element written twice (what then lands there is up to the library)."""
+    index = _draw_index(draw, pool, t.shape)
+    if index is None:
+        return None
+    positions = np.arange(t.data.size).reshape(t.shape)[index]
+    if positions.size == 0 or np.unique(positions).size != positions.size:
+        return None
+    kind = draw(st.sampled_from(["number", "value", "sum"]))
+    if kind == "number":
+        value = str(draw(NUMBERS))
+    else:
+        fits = (lambda v: _broadcasts_to(v.shape, positions.shape)) if kind == "value" else (lambda v: True)
+        a = pool.pick(lambda v: v.name != t.name and fits(v))
+        if a is None:
+            return None
+        value = a.name if kind == "value" else f"{a.name}.sum()"
+    return f"{{t}}[{_index_code(index, pool.portable)}] = {value}"
+
+
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether an array of shape broadcasts to target without growing it."""
+    return _broadcasts(shape, target) and np.broadcast_shapes(shape, target) == target
