@@ -243,19 +243,19 @@ def test_an_empty_list_index_selects_nothing():
 # ---- integer and boolean tensors ----------------------------------------------------------------
 
 
-def test_integer_and_boolean_tensors_follow_numpys_dtype_rules():
-    """Tensors promote as NumPy arrays do: integers become float64 in floating ops (PyTorch
-    would give float32), a boolean mask keeps a float32 tensor float32, and integer-only ops
-    stay integer."""
+def test_integer_and_boolean_tensors_follow_pytorchs_dtype_rules():
+    """Tensors promote as PyTorch's do: integers become the default dtype (float32) in floating
+    ops and with float tensors, a boolean mask keeps a float32 tensor float32, and integer-only
+    ops stay integer."""
     i, b = am.tensor([1, 2, 3]), am.tensor([True, False, True])
     f = leaf([0.5, 1.5, 2.5], np.float32)
     for out in (i * 1.5, i / 2, i.exp(), i.sqrt(), i.sigmoid(), i.mean(), i.softmax(0), i * f):
-        assert out.dtype == np.float64
+        assert out.dtype == np.float32
     for out in (i + i, i.relu(), i.sum(), i.max(), i @ i, b.sum()):
         assert out.dtype == np.int64
     assert (b * f).dtype == np.float32 and am.where(b, f, 0.0).dtype == np.float32
     assert not (i * 1.5).requires_grad
-    # the float32 leaf of a float64 result still gets a float32 gradient
+    # the float32 leaf gets a float32 gradient
     (i * f).sum().backward()
     assert f.grad.dtype == np.float32
     np.testing.assert_array_equal(f.grad._array, [1.0, 2.0, 3.0])

@@ -2,19 +2,29 @@
 
 Each backward returns gradients of the broadcast result's shape; the engine sums them back to
 each input's shape. An input that needs no gradient (a constant, a number) gets None.
+
+Operands of one dtype, and a floating array with a Python number, go straight to NumPy, which
+gives them PyTorch's dtype; the check costs two comparisons. Others take PyTorch's promotion
+(`dtypes.promote`): float32 + int64 is float32, and int / int the default dtype.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from autograd_mini.dtypes import FLOATS, NUMBERS, promote
 from autograd_mini.function import Function
 
 
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
-        return a + b
+        dtype = None
+        if type(a) is not type(b) or a.dtype is not b.dtype:  # mixed operands
+            if not (type(b) in NUMBERS and a.dtype in FLOATS):  # NumPy gets a float array and a number right
+                a, b, dtype = promote(a, b)
+        out = a + b
+        return out if dtype is None else out.astype(dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -24,7 +34,12 @@ class Add(Function):
 class Sub(Function):
     @staticmethod
     def forward(ctx, a, b):
-        return a - b
+        dtype = None
+        if type(a) is not type(b) or a.dtype is not b.dtype:  # mixed operands
+            if not (type(b) in NUMBERS and a.dtype in FLOATS):  # NumPy gets a float array and a number right
+                a, b, dtype = promote(a, b)
+        out = a - b
+        return out if dtype is None else out.astype(dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -34,10 +49,15 @@ class Sub(Function):
 class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
+        dtype = None
+        if type(a) is not type(b) or a.dtype is not b.dtype:  # mixed operands
+            if not (type(b) in NUMBERS and a.dtype in FLOATS):  # NumPy gets a float array and a number right
+                a, b, dtype = promote(a, b)
         need_a, need_b = ctx.needs_input_grad
         # Keep only what backward uses: x * constant keeps the constant, not x's array.
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
-        return a * b
+        out = a * b
+        return out if dtype is None else out.astype(dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -49,8 +69,13 @@ class Mul(Function):
 class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
+        dtype = None  # true division: integers give the default dtype
+        if type(a) is not type(b) or a.dtype is not b.dtype or a.dtype not in FLOATS:
+            if not (type(b) in NUMBERS and a.dtype in FLOATS):
+                a, b, dtype = promote(a, b, division=True)
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)  # a only for b's gradient
-        return a / b
+        out = a / b
+        return out if dtype is None else out.astype(dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -75,7 +100,13 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        dtype = None
+        if type(a) is not type(b) or a.dtype is not b.dtype:  # mixed operands
+            if not (type(b) in NUMBERS and a.dtype in FLOATS):  # NumPy gets a float array and a number right
+                a, b, dtype = promote(a, b)
         out = a**b
+        if dtype is not None:
+            out = out.astype(dtype, copy=False)
         # The result only for the exponent's gradient: an in-place change of a ** 2 stays legal.
         ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out

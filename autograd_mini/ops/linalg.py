@@ -1,7 +1,13 @@
-"""Matrix products: `a @ b` with NumPy's rules (1-D operands, batches), and the fused linear layer."""
+"""Matrix products: `a @ b` with NumPy's rules (1-D operands, batches), and the fused linear layer.
+
+As in PyTorch, the operands of matmul must share one dtype: float32 @ float64 is an error.
+PyTorch's linear layer refuses mixed dtypes too; ours promotes them as elementwise ops do, so
+float64 data goes through a float32 model (in float64) and integer data takes the weight's dtype.
+"""
 
 from __future__ import annotations
 
+from autograd_mini.dtypes import cast, require_same, result_type
 from autograd_mini.function import Function
 
 
@@ -10,6 +16,8 @@ class Matmul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        if type(a) is not type(b) or a.dtype is not b.dtype:
+            require_same("matmul", a, b)
         ctx.save_for_backward(a, b)
         return a @ b
 
@@ -43,8 +51,14 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias):
+        dtype = None
+        if x.dtype is not weight.dtype or (bias is not None and bias.dtype is not weight.dtype):
+            dtype = result_type(x, weight, bias)
+            x = cast(x, dtype)
         ctx.save_for_backward(x, weight)
         out = x @ weight.T
+        if dtype is not None:
+            out = out.astype(dtype, copy=False)  # wide enough for the bias too
         if bias is not None:
             out += bias  # in place: `out` is new, and this saves one array per layer
         return out

@@ -5,12 +5,16 @@ op takes `reduction` ('mean', 'sum' or 'none') as an option. Backward recomputes
 from the inputs with operations NumPy arrays and Tensors share, so under create_graph it is
 recorded and the losses can be differentiated twice. The argument checks live in
 `autograd_mini.nn.functional`.
+
+The elementwise losses compute in the dtype PyTorch's promotion gives input and target: an
+integer or boolean target takes the input's floating dtype; a wider floating one widens it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from autograd_mini.dtypes import promote
 from autograd_mini.function import Function
 
 
@@ -53,9 +57,13 @@ class ElementwiseLoss(Function):
 
     @staticmethod
     def forward(ctx, input, target, *, reduction):
+        dtype = None
+        if input.dtype is not target.dtype:
+            input, target, dtype = promote(input, target)
         ctx.save_for_backward(input, target)
         ctx.reduction, ctx.count = reduction, input.size
-        return reduce_loss(ctx.elementwise(input, target), reduction)
+        loss = reduce_loss(ctx.elementwise(input, target), reduction)
+        return loss if dtype is None else loss.astype(dtype, copy=False)
 
     @staticmethod
     def elementwise(input, target):

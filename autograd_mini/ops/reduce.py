@@ -2,6 +2,9 @@
 
 `axis` is an int, a tuple of ints or None (all axes). Backward first gives the gradient the
 reduced axes back as size-1 dims (`kept_shape`), then lets broadcasting spread it.
+
+Dtypes as in PyTorch: integers and booleans sum to int64; the other reductions of them, except
+max and min, give the default dtype (where PyTorch's mean, var and softmax refuse them).
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ import math
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
+from autograd_mini.dtypes import FLOATS, to_float
 from autograd_mini.function import Function
+
+_INT64 = np.dtype(np.int64)
 
 
 def kept_shape(shape: tuple[int, ...], axis) -> tuple[int, ...]:
@@ -54,7 +60,9 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, *, axis, keepdims):
         ctx.shape, ctx.kept = x.shape, kept_shape(x.shape, axis)
-        return np.add.reduce(x, axis, keepdims=keepdims)  # x.sum, without its Python wrapper
+        # Integers and booleans sum to int64, as in PyTorch (NumPy would sum uint8 to uint64).
+        dtype = None if x.dtype in FLOATS or x.dtype.kind == "f" else _INT64
+        return np.add.reduce(x, axis, dtype, keepdims=keepdims)  # x.sum, without its Python wrapper
 
     @staticmethod
     def backward(ctx, grad):
@@ -64,6 +72,8 @@ class Sum(Function):
 class Mean(Function):
     @staticmethod
     def forward(ctx, x, *, axis, keepdims):
+        if x.dtype not in FLOATS:
+            x = to_float(x)
         ctx.shape, ctx.kept = x.shape, kept_shape(x.shape, axis)
         ctx.count = reduced_count(x.shape, axis)
         if ctx.count == 0:  # the mean of no elements is NaN, as in PyTorch (NumPy also warns)
@@ -105,6 +115,8 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, x, *, axis, keepdims, correction):
+        if x.dtype not in FLOATS:
+            x = to_float(x)
         ctx.save_for_backward(x)
         ctx.axis, ctx.kept = axis, kept_shape(x.shape, axis)
         count = reduced_count(x.shape, axis)
@@ -128,6 +140,8 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, x, *, axis, keepdims):
+        if x.dtype not in FLOATS:
+            x = to_float(x)
         shift = np.max(x, axis=axis, keepdims=True)
         shift = np.where(np.isfinite(shift), shift, 0)  # all -inf (or an inf): no shift
         out = np.log(np.exp(x - shift).sum(axis=axis, keepdims=True)) + shift
@@ -147,6 +161,8 @@ class LogSumExp(Function):
 class Softmax(Function):
     @staticmethod
     def forward(ctx, x, *, axis):
+        if x.dtype not in FLOATS:
+            x = to_float(x)
         e = np.exp(x - np.max(x, axis=axis, keepdims=True))
         out = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
@@ -163,6 +179,8 @@ class Softmax(Function):
 class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, *, axis):
+        if x.dtype not in FLOATS:
+            x = to_float(x)
         shifted = x - np.max(x, axis=axis, keepdims=True)
         out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(out)

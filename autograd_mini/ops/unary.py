@@ -2,6 +2,10 @@
 
 Backward formulas use only what NumPy arrays and Tensors share, so the same line computes a
 plain gradient or records a differentiable one. Masks computed in forward are constants.
+
+Floating functions (exp, log, sqrt, sin, cos, tanh, sigmoid) of integer or boolean tensors
+give the default dtype, and the choices between two follow PyTorch's promotion, as in
+`autograd_mini.dtypes`.
 """
 
 from __future__ import annotations
@@ -10,12 +14,15 @@ import functools
 
 import numpy as np
 
+from autograd_mini.dtypes import FLOATS, NUMBERS, cast, promote, result_type, to_float
 from autograd_mini.function import Function
 
 
 class Exp(Function):
     @staticmethod
     def forward(ctx, x):
+        if x.dtype not in FLOATS:
+            x = to_float(x)
         out = np.exp(x)
         ctx.save_for_backward(out)
         return out
@@ -29,6 +36,8 @@ class Exp(Function):
 class Log(Function):
     @staticmethod
     def forward(ctx, x):
+        if x.dtype not in FLOATS:
+            x = to_float(x)
         ctx.save_for_backward(x)
         return np.log(x)
 
@@ -41,6 +50,8 @@ class Log(Function):
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
+        if x.dtype not in FLOATS:
+            x = to_float(x)
         out = np.sqrt(x)
         ctx.save_for_backward(out)
         return out
@@ -65,6 +76,8 @@ class Abs(Function):
 class Sin(Function):
     @staticmethod
     def forward(ctx, x):
+        if x.dtype not in FLOATS:
+            x = to_float(x)
         ctx.save_for_backward(x)
         return np.sin(x)
 
@@ -77,6 +90,8 @@ class Sin(Function):
 class Cos(Function):
     @staticmethod
     def forward(ctx, x):
+        if x.dtype not in FLOATS:
+            x = to_float(x)
         ctx.save_for_backward(x)
         return np.cos(x)
 
@@ -89,6 +104,8 @@ class Cos(Function):
 class Tanh(Function):
     @staticmethod
     def forward(ctx, x):
+        if x.dtype not in FLOATS:
+            x = to_float(x)
         out = np.tanh(x)
         ctx.save_for_backward(out)
         return out
@@ -105,6 +122,8 @@ class Sigmoid(Function):
         # 1 / (1 + e^-x), with x raised to the floor below which e^-x would overflow (the result
         # there is below 1e-37 in float32 and float64). In place on one new array, out given
         # positionally: the cheapest way through NumPy for the small arrays where speed matters.
+        if x.dtype not in FLOATS:
+            x = to_float(x)
         out = np.maximum(x, _exp_floor(x.dtype))
         if type(out) is not np.ndarray:  # a 0-d input gives a NumPy scalar
             out = np.array(out)
@@ -123,13 +142,12 @@ class Sigmoid(Function):
 
 @functools.cache
 def _exp_floor(dtype: np.dtype) -> np.ndarray:
-    """A negative x whose e^-x is still finite in dtype, with margin (float64's for integers).
+    """A negative x whose e^-x is still finite in the floating dtype, with margin.
 
     A 0-d array of the dtype itself: NumPy takes it faster than a Python float, and it cannot
     change the result's dtype.
     """
-    float_dtype = dtype if dtype.kind == "f" else np.dtype(np.float64)
-    return np.array(1 - np.log(np.finfo(float_dtype).max), dtype=float_dtype)
+    return np.array(1 - np.log(np.finfo(dtype).max), dtype=dtype)
 
 
 class Relu(Function):
@@ -156,13 +174,21 @@ class LeakyRelu(Function):
         return grad * ctx.slope
 
 
+_BOUNDS = (bool, int, float, type(None))  # clamp bounds NumPy fits to a floating x, as PyTorch does
+
+
 class Clip(Function):
     """Clamp into [low, high]; the gradient passes where the input lies inside, ends included."""
 
     @staticmethod
     def forward(ctx, x, *, low, high):
+        dtype = None  # an integer x, or tensors as bounds: PyTorch's promotion
+        if x.dtype not in FLOATS or type(low) not in _BOUNDS or type(high) not in _BOUNDS:
+            dtype = result_type(x, low, high)
+            x, low, high = cast(x, dtype), cast(low, dtype), cast(high, dtype)
         ctx.inside = (True if low is None else x >= low) & (True if high is None else x <= high)
-        return np.clip(x, low, high)
+        out = np.clip(x, low, high)
+        return out if dtype is None else out.astype(dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -176,7 +202,13 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        dtype = None
+        if type(a) is not type(b) or a.dtype is not b.dtype:  # mixed operands
+            if not (type(b) in NUMBERS and a.dtype in FLOATS):  # NumPy gets a float array and a number right
+                a, b, dtype = promote(a, b)
         out = ctx.choose(a, b)
+        if dtype is not None:
+            out = out.astype(dtype, copy=False)
         ctx.share_a = (ctx.wins(a, b) + 0.5 * (a == b)).astype(out.dtype, copy=False)
         return out
 
@@ -197,7 +229,11 @@ class Where(Function):
     @staticmethod
     def forward(ctx, condition, a, b):
         ctx.condition = np.array(condition, dtype=bool)  # a copy: the caller may change theirs
-        return np.where(ctx.condition, a, b)
+        if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype is b.dtype:
+            return np.where(ctx.condition, a, b)
+        a, b, dtype = promote(a, b)  # the condition takes no part
+        out = np.where(ctx.condition, a, b)
+        return out if dtype is None else out.astype(dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
