@@ -355,6 +355,18 @@ class Tensor:
     def __rpow__(self, other: Any) -> Tensor:
         return Pow.apply(other, self) if isinstance(other, _OPERANDS) else NotImplemented
 
+    def __floordiv__(self, other: Any) -> Tensor:
+        return FloorDivide.apply(self, other) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return FloorDivide.apply(other, self) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __mod__(self, other: Any) -> Tensor:
+        return Remainder.apply(self, other) if isinstance(other, _OPERANDS) else NotImplemented
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return Remainder.apply(other, self) if isinstance(other, _OPERANDS) else NotImplemented
+
     def __matmul__(self, other: Any) -> Tensor:
         return Matmul.apply(self, other) if isinstance(other, _OPERANDS) else NotImplemented
 
@@ -744,6 +756,16 @@ class Tensor:
     def __ipow__(self, other: Any) -> Tensor:
         return self.pow_(other) if isinstance(other, _OPERANDS) else NotImplemented
 
+    def __ifloordiv__(self, other: Any) -> Tensor:
+        if not isinstance(other, _OPERANDS):
+            return NotImplemented
+        return apply_inplace(self, "floor_divide_", FloorDivide, other)
+
+    def __imod__(self, other: Any) -> Tensor:
+        if not isinstance(other, _OPERANDS):
+            return NotImplemented
+        return apply_inplace(self, "remainder_", Remainder, other)
+
     @property
     def _version(self) -> int:
         """How many in-place changes this tensor's memory has had (shared with its views)."""
@@ -842,7 +864,7 @@ from autograd_mini import engine, functions, random, return_types  # noqa: E402
 from autograd_mini.device import DEVICE_TYPES, check_device, no_backend_error  # noqa: E402
 from autograd_mini.device import device as Device  # noqa: E402, N812
 from autograd_mini.inplace import apply_inplace, version  # noqa: E402
-from autograd_mini.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
+from autograd_mini.ops.arithmetic import Add, Div, FloorDivide, Mul, Neg, Pow, Remainder, Sub  # noqa: E402
 from autograd_mini.ops.index import GetItem, IndexPut  # noqa: E402
 from autograd_mini.ops.linalg import Matmul  # noqa: E402
 from autograd_mini.ops.reduce import LogSoftmax, LogSumExp, Max, Mean, Min, Softmax, Sum, Var  # noqa: E402

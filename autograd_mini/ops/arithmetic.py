@@ -1,4 +1,4 @@
-"""Elementwise arithmetic: + - * / ** and negation, broadcasting as NumPy does.
+"""Elementwise arithmetic: + - * / ** // % and negation, broadcasting as NumPy does.
 
 Each backward returns gradients of the broadcast result's shape; the engine sums them back to
 each input's shape. An input that needs no gradient (a constant, a number) gets None.
@@ -83,6 +83,37 @@ class Div(Function):
         need_a, need_b = ctx.needs_input_grad
         # d(a/b)/da = 1/b;  d(a/b)/db = -a/b²
         return grad / b if need_a else None, -grad * a / (b * b) if need_b else None
+
+
+class FloorDivide(Function):
+    """a // b, rounding down as Python and PyTorch do. Not differentiable, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b, dtype = promote(a, b)
+        out = np.floor_divide(a, b)
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("backward: floor division (//) has no derivative; use / if it should carry one")
+
+
+class Remainder(Function):
+    """a % b, with the sign of b as in Python and PyTorch: a - floor(a / b) * b."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b, dtype = promote(a, b)
+        if ctx.needs_input_grad[1]:
+            ctx.quotient = np.floor_divide(a, b)  # a constant of the gradient: it is flat in between
+        out = np.remainder(a, b)
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        return grad if need_a else None, -grad * ctx.quotient if need_b else None
 
 
 class Neg(Function):
