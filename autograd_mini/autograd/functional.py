@@ -129,7 +129,7 @@ def jacobian(
     func: Callable[..., Tensors], inputs: Tensors, create_graph: bool = False, strict: bool = False,
     vectorize: bool = False, strategy: str = "reverse-mode",
 ) -> Nested:
-    """The Jacobian of func at inputs: block [i][j] has shape outputs[i].shape + inputs[j].shape.
+    """The Jacobian of func at inputs: block `[i][j]` has shape outputs[i].shape + inputs[j].shape.
 
     One Tensor when func has one input and one output, a tuple over the side that is a tuple,
     and a tuple (over outputs) of tuples (over inputs) when both are. Each block has its input's
@@ -159,7 +159,7 @@ def hessian(
     func: Callable[..., Tensor], inputs: Tensors, create_graph: bool = False, strict: bool = False,
     vectorize: bool = False, outer_jacobian_strategy: str = "reverse-mode",
 ) -> Nested:
-    """The Hessian of a func with one one-element output: block [i][j] is d²f/(dx_i dx_j) with
+    """The Hessian of a func with one one-element output: block `[i][j]` is d²f/(dx_i dx_j) with
     shape inputs[i].shape + inputs[j].shape.
 
     One Tensor for one input, a tuple of tuples for a tuple of inputs. Computed as the Jacobian
