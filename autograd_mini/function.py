@@ -36,6 +36,7 @@ from autograd_mini.grad_mode import _mode
 
 _sequence = count()
 _new = object.__new__  # bound once: the attribute lookup costs on every op
+_BUILT_IN = "autograd_mini."  # the package's own ops, named as PyTorch names its built-in ones
 
 if TYPE_CHECKING:
     from autograd_mini.tensor import Tensor
@@ -166,8 +167,10 @@ class Function:
         self.__dict__.clear()
 
     def name(self) -> str:
-        """PyTorch's name for the node, as in grad_fn=<MulBackward0>."""
-        return f"{type(self).__name__}Backward0"
+        """PyTorch's name for the node: MulBackward0 for a built-in op, MyOpBackward for a
+        Function of the user's own (PyTorch numbers only its built-in backward formulas)."""
+        cls = type(self)
+        return f"{cls.__name__}Backward{'0' if cls.__module__.startswith(_BUILT_IN) else ''}"
 
     @property
     def next_functions(self) -> tuple[tuple[Any, int], ...]:

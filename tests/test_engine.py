@@ -297,7 +297,7 @@ def test_a_user_function_passes_gradcheck_and_gradgradcheck():
     x = leaf(0.5, -1.5, 2.0)
     assert gradcheck(Cube.apply, [x])
     assert gradgradcheck(Cube.apply, [x])
-    assert Cube.apply(x).grad_fn.name() == "CubeBackward0"
+    assert Cube.apply(x).grad_fn.name() == "CubeBackward"
 
 
 def test_a_user_function_with_options_and_broadcasting():
@@ -318,7 +318,7 @@ def test_a_backward_returning_the_wrong_number_of_gradients_is_a_clear_error():
         def backward(ctx, grad):
             return grad  # one gradient for two inputs
 
-    with pytest.raises(RuntimeError, match="ForgetfulBackward0: backward returned 1 gradients for 2 inputs"):
+    with pytest.raises(RuntimeError, match="ForgetfulBackward: backward returned 1 gradients for 2 inputs"):
         Forgetful.apply(leaf(1.0), leaf(2.0)).sum().backward()
 
 

@@ -102,7 +102,7 @@ def test_a_backward_returning_a_gradient_of_the_wrong_shape_is_an_error(wrong):
         def backward(ctx, grad):
             return wrong
 
-    expected = r"BadBackward0 returned a gradient of shape .* for an input of shape \(2, 3\)"
+    expected = r"BadBackward returned a gradient of shape .* for an input of shape \(2, 3\)"
     with pytest.raises(RuntimeError, match=expected):
         Bad.apply(am.tensor(np.zeros((2, 3)), requires_grad=True)).backward()
 
