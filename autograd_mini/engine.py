@@ -140,7 +140,7 @@ def run(
     # The first gradients to deliver are the seeds, to the roots.
     vertices = [_vertex(root) for root in roots]
     # grad() runs only the nodes with a wanted tensor below them, and touches nothing else.
-    through = None if wanted is None else _nodes_leading_to(wanted, vertices)
+    through, freed = (None, None) if wanted is None else _nodes_leading_to(wanted, vertices)
     grads = seeds  # arrays the engine owns (see _seed_gradient)
     if create_graph:  # Tensors, which may be the caller's
         grads = [_as_tensor(seed) for seed in seeds]
@@ -188,10 +188,7 @@ def run(
                     continue
             vertices = node.parents
             if vertices is None:
-                raise RuntimeError(
-                    f"backward: the graph through {node.name()} was freed by an earlier backward call; "
-                    "pass retain_graph=True to the first call to backpropagate through it twice"
-                )
+                raise _freed(node)
             if node.sequence_number < last_change and node.saved_tensors:
                 inplace.check_saved(node)
             grads = _backward_in_graph(node, g) if create_graph else node.backward(node, g)
@@ -213,7 +210,17 @@ def run(
                 captured[leaf] = _as_tensor(g)
     finally:
         _mode.enabled = previous_mode
+    if freed is not None and len(captured) < len(wanted):  # the path to it may have been freed
+        raise _freed(freed)
     return captured
+
+
+def _freed(node: Function) -> RuntimeError:
+    return RuntimeError(
+        f"backward: trying to backward through the graph a second time: {node.name()} freed what it "
+        "saved in an earlier backward call; pass retain_graph=True to the first call to "
+        "backpropagate through it twice"
+    )
 
 
 def _backward_in_graph(node: Function, g: Tensor) -> Any:
@@ -227,25 +234,29 @@ def _backward_in_graph(node: Function, g: Tensor) -> Any:
         node.saved_tensors = saved
 
 
-def _nodes_leading_to(wanted: dict, starts: list) -> set:
-    """The nodes below the starts with a wanted vertex among their parents or further down.
+def _nodes_leading_to(wanted: dict, starts: list) -> tuple[set, Function | None]:
+    """The nodes below the starts with a wanted vertex among their parents or further down, and
+    a node met whose links an earlier backward freed (None if none): what lies below it is unknown.
 
     Depth-first with an explicit stack: a node is judged after all the nodes below it.
     """
     through: set = set()
     seen: set = set()
+    freed = None
     stack = [(v, False) for v in starts if isinstance(v, Function)]
     while stack:
         node, below_done = stack.pop()
-        if below_done:
-            parents = node.parents or ()  # a freed node leads nowhere
+        parents = node.parents
+        if parents is None:  # freed: it leads nowhere that can still be reached
+            freed = node
+        elif below_done:
             if any(p is not None and (p in wanted or p in through) for p in parents):
                 through.add(node)
         elif node not in seen:
             seen.add(node)
             stack.append((node, True))
-            stack.extend((p, False) for p in node.parents or () if isinstance(p, Function))
-    return through
+            stack.extend((p, False) for p in parents if isinstance(p, Function))
+    return through, freed
 
 
 def _vertex(t: Tensor) -> Any:

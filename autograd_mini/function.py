@@ -162,7 +162,17 @@ class Function:
         return f"{name}: {error} (input shapes {', '.join(map(str, shapes))})"
 
     def release(self) -> None:
-        """Drop everything saved for backward, and the links to the inputs, to free memory."""
+        """Drop what forward saved for backward, and the links to the inputs, to free memory.
+
+        A node that saved no arrays (Add; Sum keeps only shapes) loses nothing by staying as it
+        is, and stays: as in PyTorch, a second backward through `(x + 1).sum()` runs.
+        """
+        if not self.saved_tensors:  # arrays kept on ctx count as saved too
+            for value in self.__dict__.values():
+                if type(value) is np.ndarray:
+                    break
+            else:
+                return
         self.parents, self.saved_tensors = None, ()
         self.__dict__.clear()
 

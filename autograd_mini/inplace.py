@@ -16,6 +16,7 @@ checked, so a training loop, whose optimizer changes the weights after backward,
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 from weakref import ref
 
@@ -39,21 +40,20 @@ def _base(array: np.ndarray) -> np.ndarray:
 def mark_changed(*arrays: np.ndarray) -> None:
     """Record that these arrays (or the memory they view) were just changed in place."""
     global latest_change
-    latest_change = next(function._sequence)
+    stamp = latest_change = next(function._sequence)
     for array in arrays:
-        base = _base(array)
+        base = array.base  # _base(array), inlined: optimizers mark every parameter every step
+        if base is None:
+            base = array
         entry = _changed.get(id(base))
-        if entry is not None and entry[0]() is base:  # optimizers mark the same arrays every step
+        if entry is not None and entry[0]() is base:
             entry[1] += 1
-            stamps = entry[2]
-            stamps.append(latest_change)
-            if len(stamps) > RECENT_STAMPS:
-                del stamps[0]
+            entry[2].append(stamp)  # the deque forgets the oldest stamp itself
             continue
         if len(_changed) > 4096:  # drop the entries of arrays that no longer exist
             for key in [k for k, (r, *_) in _changed.items() if r() is None]:
                 del _changed[key]
-        _changed[id(base)] = [ref(base), 1, [latest_change]]
+        _changed[id(base)] = [ref(base), 1, deque([stamp], RECENT_STAMPS)]
 
 
 def version(array: np.ndarray) -> int:
