@@ -508,10 +508,10 @@ class Tensor:
     # ---- reductions: PyTorch's dim/keepdim or NumPy's axis/keepdims ---------------------------
 
     def sum(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
-        return Sum.apply(self, **_reduction_args(dim, keepdim, numpy_names))
+        return Sum.apply(self, **_reduction_args(self, dim, keepdim, numpy_names))
 
     def mean(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
-        return Mean.apply(self, **_reduction_args(dim, keepdim, numpy_names))
+        return Mean.apply(self, **_reduction_args(self, dim, keepdim, numpy_names))
 
     def max(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Any:
         """As PyTorch's max: the largest value (0-d) with no dim; with a dim, the named tuple
@@ -526,11 +526,11 @@ class Tensor:
 
     def amax(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
         """The largest values along dim; tied maxima share the gradient evenly."""
-        return Max.apply(self, **_reduction_args(dim, keepdim, numpy_names))
+        return Amax.apply(self, **_reduction_args(self, dim, keepdim, numpy_names))
 
     def amin(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
         """The smallest values along dim; tied minima share the gradient evenly."""
-        return Min.apply(self, **_reduction_args(dim, keepdim, numpy_names))
+        return Amin.apply(self, **_reduction_args(self, dim, keepdim, numpy_names))
 
     def _extreme(self, dim: Any, keepdim: bool, numpy_names: dict, name: str) -> Any:
         if isinstance(dim, _OPERANDS) and not isinstance(dim, int):  # max(a, b): elementwise
@@ -559,31 +559,51 @@ class Tensor:
     ) -> Tensor:
         """Variance, dividing by N - correction: 1 by default as in PyTorch (NumPy's ddof is 0)."""
         correction = numpy_names.pop("ddof", correction)
-        return Var.apply(self, correction=correction, **_reduction_args(dim, keepdim, numpy_names))
+        return Var.apply(self, correction=correction, **_reduction_args(self, dim, keepdim, numpy_names))
 
-    def std(self, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Tensor:
-        """Standard deviation: the square root of var (same arguments)."""
-        return self.var(dim, keepdim, **kwargs).sqrt()
+    def std(
+        self, dim: Any = None, keepdim: bool = False, *, correction: int = 1, **numpy_names: Any
+    ) -> Tensor:
+        """Standard deviation, sqrt(var) (same arguments); its gradient is 0 where the spread is."""
+        correction = numpy_names.pop("ddof", correction)
+        return Std.apply(self, correction=correction, **_reduction_args(self, dim, keepdim, numpy_names))
 
     def logsumexp(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
         """log(sum(exp(x))) along dim, without overflow."""
-        return LogSumExp.apply(self, **_reduction_args(dim, keepdim, numpy_names))
+        return LogSumExp.apply(self, **_reduction_args(self, dim, keepdim, numpy_names))
 
-    def softmax(self, dim: int = -1) -> Tensor:
-        """exp(x) / sum(exp(x)) along dim, without overflow."""
-        return Softmax.apply(self, axis=dim)
+    def softmax(self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None) -> Tensor:
+        """exp(x) / sum(exp(x)) along dim (the last unless given), without overflow."""
+        return Softmax.apply(self._in(dtype), axis=_one_dim(self, dim, axis, "softmax"))
 
-    def log_softmax(self, dim: int = -1) -> Tensor:
-        """log(softmax(x)) along dim, computed directly so it stays finite."""
-        return LogSoftmax.apply(self, axis=dim)
+    def log_softmax(self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None) -> Tensor:
+        """log(softmax(x)) along dim (the last unless given), computed directly so it stays finite."""
+        return LogSoftmax.apply(self._in(dtype), axis=_one_dim(self, dim, axis, "log_softmax"))
 
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        """Indices of the largest values (no gradient)."""
-        return Tensor._make(np.asarray(self._array.argmax(axis=dim, keepdims=keepdim)), None, False)
+    def _in(self, dtype: Any) -> Tensor:
+        """Self cast to dtype first (the dtype= of softmax and friends), or self."""
+        return self if dtype is None else self.to(dtype)
 
-    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        """Indices of the smallest values (no gradient)."""
-        return Tensor._make(np.asarray(self._array.argmin(axis=dim, keepdims=keepdim)), None, False)
+    def argmax(self, dim: int | None = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+        """Indices of the largest values: of the flattened tensor without dim (no gradient)."""
+        return self._arg_extreme(np.argmax, dim, keepdim, numpy_names)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+        """Indices of the smallest values: of the flattened tensor without dim (no gradient)."""
+        return self._arg_extreme(np.argmin, dim, keepdim, numpy_names)
+
+    def _arg_extreme(self, choose: Callable, dim: Any, keepdim: bool, numpy_names: dict) -> Tensor:
+        name = choose.__name__
+        args = _reduction_args(self, dim, keepdim, numpy_names)
+        axis = args["axis"]
+        if isinstance(axis, tuple):
+            raise TypeError(f"{name}: dim must be one int, not {axis}")
+        if axis is not None:
+            (axis,) = _normalize_dims(axis, self.ndim, name)
+        if (self._array.size if axis is None else self.shape[axis]) == 0:
+            raise IndexError(f"{name}: there is no index to give over an empty dim of shape {self.shape}")
+        indices = choose(self._array, axis=axis, keepdims=args["keepdims"])
+        return Tensor._make(np.asarray(indices, np.int64), None, False)
 
     # ---- shape ----------------------------------------------------------------------------------
 
@@ -611,7 +631,9 @@ class Tensor:
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         """Swap two dims (PyTorch's meaning; NumPy's transpose(axes) is permute here)."""
         dims = list(range(self.ndim))
-        dim0, dim1 = _normalize_dims((dim0, dim1), self.ndim, "transpose")
+        dim0, dim1 = _normalize_dims((dim0, dim1), max(self.ndim, 1), "transpose")
+        if self.ndim == 0:  # dims 0 and -1 of a 0-d tensor: nothing to swap, as in PyTorch
+            return self
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
         return Permute.apply(self, dims=tuple(dims))
 
@@ -625,7 +647,7 @@ class Tensor:
 
     def squeeze(self, dim: Any = None) -> Tensor:
         """Drop size-1 dims: all of them, or those named by dim (an int or a tuple)."""
-        dims = range(self.ndim) if dim is None else _normalize_dims(dim, self.ndim, "squeeze")
+        dims = range(self.ndim) if dim is None else _normalize_dims(dim, max(self.ndim, 1), "squeeze")
         return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1)))
 
     def unsqueeze(self, dim: int) -> Tensor:
@@ -813,17 +835,37 @@ def _axis(dim: Any, axis: Any) -> Any:
     return tuple(axis) if isinstance(axis, list) else axis
 
 
-def _reduction_args(dim: Any, keepdim: bool, numpy_names: dict[str, Any]) -> dict[str, Any]:
-    """axis and keepdims for a reduction, from PyTorch's dim/keepdim or NumPy's axis/keepdims."""
-    if not numpy_names:  # the common case, kept fast
-        return {"axis": tuple(dim) if isinstance(dim, list) else dim, "keepdims": keepdim}
-    axis = numpy_names.pop("axis", None)
-    keepdims = numpy_names.pop("keepdims", keepdim)
+def _reduction_args(x: Tensor, dim: Any, keepdim: bool, numpy_names: dict[str, Any]) -> dict[str, Any]:
+    """axis and keepdims for a reduction of x, from PyTorch's dim/keepdim or NumPy's axis/keepdims.
+
+    As in PyTorch, dim=() or [] means every dim, and a 0-d tensor takes dim 0 or -1.
+    """
     if numpy_names:
-        raise TypeError(
-            f"unexpected arguments {sorted(numpy_names)}; reductions take dim/axis and keepdim/keepdims"
-        )
-    return {"axis": _axis(dim, axis), "keepdims": bool(keepdims)}
+        axis = numpy_names.pop("axis", None)
+        keepdim = bool(numpy_names.pop("keepdims", keepdim))
+        if numpy_names:
+            raise TypeError(
+                f"unexpected arguments {sorted(numpy_names)}; reductions take dim/axis and keepdim/keepdims"
+            )
+        dim = _axis(dim, axis)
+    if dim is None:  # the common case, kept fast
+        return {"axis": None, "keepdims": keepdim}
+    if isinstance(dim, (tuple, list)):
+        dim = tuple(dim) or None
+    if x._array.ndim == 0 and dim is not None:
+        _normalize_dims(dim, 1, "reduction")  # only 0 and -1 name the one dim a 0-d tensor has
+        dim = None
+    return {"axis": dim, "keepdims": keepdim}
+
+
+def _one_dim(x: Tensor, dim: Any, axis: Any, op: str) -> int:
+    """The one dim an op like softmax works along: PyTorch's dim or NumPy's axis, the last by
+    default, checked against x's dims (a 0-d tensor takes 0 or -1)."""
+    dim = _axis(dim, axis)
+    if dim is None:
+        return -1
+    (dim,) = _normalize_dims(dim, max(x._array.ndim, 1), op)
+    return dim if x._array.ndim else -1
 
 
 def _shape_args(shape: tuple) -> tuple[int, ...]:
@@ -837,7 +879,8 @@ def _normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
     for d in dims:
         if not -ndim <= d < ndim:
-            raise IndexError(f"{op}: dim {d} is out of range for {ndim} dims")
+            expected = f"expected in [{-ndim}, {ndim - 1}]"
+            raise IndexError(f"{op}: dim {d} is out of range for {ndim} dims ({expected})")
     return tuple(d % ndim for d in dims)
 
 
@@ -849,9 +892,11 @@ def _along(indices: np.ndarray, axis: int) -> tuple:
 
 
 def _index(index: Any) -> Any:
-    """NumPy's form of a user's index: tensors and lists become arrays of our own."""
+    """NumPy's form of a user's index: tensors and lists become arrays of our own, and integers
+    mixed with index arrays select first, as PyTorch reads them (see IntegersFirst)."""
     if isinstance(index, tuple):
-        return tuple(_index(part) for part in index)
+        index = tuple([_index(part) for part in index])
+        return IntegersFirst(index) if IntegersFirst.needed(index) else index
     if isinstance(index, (Tensor, np.ndarray)):  # copied: the op keeps it for backward
         return np.array(_raw(index))
     if isinstance(index, list):  # an empty list selects nothing (NumPy would make it a float array)
@@ -865,9 +910,21 @@ from autograd_mini.device import DEVICE_TYPES, check_device, no_backend_error  #
 from autograd_mini.device import device as Device  # noqa: E402, N812
 from autograd_mini.inplace import apply_inplace, version  # noqa: E402
 from autograd_mini.ops.arithmetic import Add, Div, FloorDivide, Mul, Neg, Pow, Remainder, Sub  # noqa: E402
-from autograd_mini.ops.index import GetItem, IndexPut  # noqa: E402
+from autograd_mini.ops.index import GetItem, IndexPut, IntegersFirst  # noqa: E402
 from autograd_mini.ops.linalg import Matmul  # noqa: E402
-from autograd_mini.ops.reduce import LogSoftmax, LogSumExp, Max, Mean, Min, Softmax, Sum, Var  # noqa: E402
+from autograd_mini.ops.reduce import (  # noqa: E402
+    Amax,
+    Amin,
+    LogSoftmax,
+    LogSumExp,
+    Max,
+    Mean,
+    Min,
+    Softmax,
+    Std,
+    Sum,
+    Var,
+)
 from autograd_mini.ops.shape import BroadcastTo, Clone, Fill, Permute, Reshape  # noqa: E402
 from autograd_mini.ops.unary import (  # noqa: E402
     Abs,

@@ -54,7 +54,7 @@ def reduced_count(shape: tuple[int, ...], axis: Any) -> int:
 def reduction(draw: st.DrawFn, min_count: int = 0) -> tuple:
     """A shape with an axis (None, int or tuple) and keepdims; each result summarises min_count+."""
     shape = draw(ams.shapes().filter(lambda s: math.prod(s) >= min_count))
-    axis = draw(ams.axes(shape).filter(lambda a: reduced_count(shape, a) >= min_count))
+    axis = draw(ams.axes(shape).filter(lambda a: reduced_count(shape, None if a == () else a) >= min_count))
     return (shape,), {"axis": axis, "keepdims": draw(st.booleans())}
 
 
@@ -147,6 +147,11 @@ def stack_inputs(draw: st.DrawFn) -> tuple:
 
 
 # ---- NumPy formulas for the references --------------------------------------------------------
+
+
+def every_dim_if_empty(reduce: Callable) -> Callable:
+    """A NumPy reduction with PyTorch's meaning of dim=(): every dim (NumPy's axis=() is none)."""
+    return lambda x, axis, **options: reduce(x, axis=None if axis == () else axis, **options)
 
 
 def np_var(x, axis, keepdims, correction=1):
@@ -265,21 +270,23 @@ OPS = [
     Op(
         "sum",
         lambda x, axis, keepdims: x.sum(dim=axis, keepdim=keepdims),
-        np.sum,
+        every_dim_if_empty(np.sum),
         REDUCE,
         piecewise_linear=True,
     ),
     Op(
         "mean",
         lambda x, axis, keepdims: x.mean(dim=axis, keepdim=keepdims),
-        lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims) / reduced_count(x.shape, axis),
+        every_dim_if_empty(
+            lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims) / reduced_count(x.shape, axis)
+        ),
         REDUCE,
         piecewise_linear=True,
     ),
     Op(
         "max",
         lambda x, axis, keepdims: x.amax(dim=axis, keepdim=keepdims),
-        np.max,
+        every_dim_if_empty(np.max),
         REDUCE,
         GRID,
         unique=True,
@@ -288,17 +295,24 @@ OPS = [
     Op(
         "min",
         lambda x, axis, keepdims: x.amin(axis=axis, keepdims=keepdims),
-        np.min,
+        every_dim_if_empty(np.min),
         REDUCE,
         GRID,
         unique=True,
         piecewise_linear=True,
     ),
-    Op("var", lambda x, axis, keepdims: x.var(dim=axis, keepdim=keepdims), np_var, SPREAD, GRID, unique=True),
+    Op(
+        "var",
+        lambda x, axis, keepdims: x.var(dim=axis, keepdim=keepdims),
+        every_dim_if_empty(np_var),
+        SPREAD,
+        GRID,
+        unique=True,
+    ),
     Op(
         "var_ddof0",
         lambda x, axis, keepdims: x.var(axis=axis, keepdims=keepdims, ddof=0),
-        lambda x, axis, keepdims: np_var(x, axis, keepdims, correction=0),
+        every_dim_if_empty(lambda x, axis, keepdims: np_var(x, axis, keepdims, correction=0)),
         REDUCE,
         GRID,
         unique=True,
@@ -306,7 +320,7 @@ OPS = [
     Op(
         "std",
         lambda x, axis, keepdims: x.std(dim=axis, keepdim=keepdims),
-        lambda x, axis, keepdims: np.sqrt(np_var(x, axis, keepdims)),
+        every_dim_if_empty(lambda x, axis, keepdims: np.sqrt(np_var(x, axis, keepdims))),
         SPREAD,
         GRID,
         unique=True,
@@ -314,7 +328,7 @@ OPS = [
     Op(
         "logsumexp",
         lambda x, axis, keepdims: x.logsumexp(dim=axis, keepdim=keepdims),
-        lambda x, axis, keepdims: np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims)),
+        every_dim_if_empty(lambda x, axis, keepdims: np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims))),
         REDUCE,
     ),
     Op("softmax", lambda x, dim: x.softmax(dim), np_softmax, one_axis()),

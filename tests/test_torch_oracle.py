@@ -44,6 +44,11 @@ def dims(x, axis):
     return tuple(range(x.ndim)) if axis is None else axis
 
 
+def spread_dims(x, axis):
+    """dims(), with dim=() written out as every dim."""
+    return dims(x, None if axis == () else axis)
+
+
 def torch_index(index):
     """A NumPy index with its arrays as torch tensors."""
     if isinstance(index, tuple):
@@ -73,8 +78,7 @@ SAME_CALL = {
     "unsqueeze",
 }
 
-# The others, in PyTorch's words. A reduction over axis=() reduces nothing in NumPy, and so here,
-# while PyTorch's dim=() means every dim: those cases are written out.
+# The others, in PyTorch's words.
 TORCH = {
     "exp": torch.exp,
     "log": torch.log,
@@ -89,18 +93,17 @@ TORCH = {
     "maximum": torch.maximum,
     "minimum": torch.minimum,
     "where": lambda a, b, condition: torch.where(torch.from_numpy(condition), a, b),
-    "sum": lambda x, axis, keepdims: x if axis == () else x.sum(dim=dims(x, axis), keepdim=keepdims),
-    "mean": lambda x, axis, keepdims: x if axis == () else x.mean(dim=dims(x, axis), keepdim=keepdims),
-    "max": lambda x, axis, keepdims: x if axis == () else x.amax(dim=dims(x, axis), keepdim=keepdims),
-    "min": lambda x, axis, keepdims: x if axis == () else x.amin(dim=dims(x, axis), keepdim=keepdims),
-    "var": lambda x, axis, keepdims: x.var(dim=dims(x, axis), keepdim=keepdims),
-    "var_ddof0": lambda x, axis, keepdims: (
-        x * 0 if axis == () else x.var(dim=dims(x, axis), keepdim=keepdims, correction=0)
-    ),
-    "std": lambda x, axis, keepdims: x.std(dim=dims(x, axis), keepdim=keepdims),
-    "logsumexp": lambda x, axis, keepdims: (
-        x if axis == () else x.logsumexp(dim=dims(x, axis), keepdim=keepdims)
-    ),
+    "sum": lambda x, axis, keepdims: x.sum(dim=dims(x, axis), keepdim=keepdims),
+    "mean": lambda x, axis, keepdims: x.mean(dim=dims(x, axis), keepdim=keepdims),
+    "max": lambda x, axis, keepdims: x.amax(dim=dims(x, axis), keepdim=keepdims),
+    "min": lambda x, axis, keepdims: x.amin(dim=dims(x, axis), keepdim=keepdims),
+    # PyTorch's var and std over dim=() reduce every dim but give the gradient of a reduction
+    # over none (infinite): the documented difference, so they are compared over every dim named.
+    "var": lambda x, axis, keepdims: x.var(dim=spread_dims(x, axis), keepdim=keepdims),
+    "var_ddof0": lambda x, axis, keepdims: x.var(dim=spread_dims(x, axis), keepdim=keepdims, correction=0),
+    "std": lambda x, axis, keepdims: x.std(dim=spread_dims(x, axis), keepdim=keepdims),
+    # PyTorch's logsumexp over dim=() fails ("output with shape [] doesn't match"): written out.
+    "logsumexp": lambda x, axis, keepdims: x.logsumexp(dim=spread_dims(x, axis), keepdim=keepdims),
     "softmax": lambda x, dim: x.softmax(dim),
     "log_softmax": lambda x, dim: x.log_softmax(dim),
     "permute": lambda x, dims: x.permute(tuple(dims)),  # PyTorch's permute() takes no dims at all

@@ -1,4 +1,4 @@
-"""Reductions over axes: sum, mean, max, min, var and logsumexp; softmax and log_softmax.
+"""Reductions over axes: sum, mean, max, min, var, std and logsumexp; softmax and log_softmax.
 
 `axis` is an int, a tuple of ints or None (all axes). Backward first gives the gradient the
 reduced axes back as size-1 dims (`kept_shape`), then lets broadcasting spread it.
@@ -10,6 +10,7 @@ max and min, give the default dtype (where PyTorch's mean, var and softmax refus
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
@@ -87,16 +88,22 @@ class Mean(Function):
 
 
 class Max(Function):
-    """Largest element along axes; tied maxima share the gradient evenly, as in PyTorch."""
+    """The largest element of all (x.max()); tied maxima share the gradient evenly, and where
+    the result is NaN, the NaNs share it, as in PyTorch."""
 
     reduce = staticmethod(np.max)  # a plain function would be bound to ctx as a method
+
+    @staticmethod
+    def winners(x, out):
+        return (x == out) | (x != x)  # x != x: a NaN wins, as np.max propagates it
 
     @staticmethod
     def forward(ctx, x, *, axis, keepdims):
         ctx.kept = kept_shape(x.shape, axis)
         out = ctx.reduce(x, axis=axis, keepdims=True)
-        winners = (x == out) | (x != x)  # x != x: a NaN wins, as np.max propagates it
-        ctx.share = winners / winners.sum(axis=axis, keepdims=True, dtype=x.dtype)
+        winners = ctx.winners(x, out)
+        with np.errstate(invalid="ignore"):  # Amax: a row holding a NaN has no winner: 0 / 0
+            ctx.share = winners / winners.sum(axis=axis, keepdims=True, dtype=x.dtype)
         return out if keepdims else out.reshape(reduced_shape(out.shape, axis))
 
     @staticmethod
@@ -105,13 +112,32 @@ class Max(Function):
 
 
 class Min(Max):
-    """Smallest element along axes; tied minima share the gradient evenly, as in PyTorch."""
+    """The smallest element of all (x.min()); tied minima share the gradient evenly."""
+
+    reduce = staticmethod(np.min)
+
+
+class Amax(Max):
+    """Largest elements along axes (x.amax(dim)): tied maxima share the gradient evenly; a row
+    holding a NaN gets NaN gradients throughout, as in PyTorch."""
+
+    @staticmethod
+    def winners(x, out):
+        return x == out
+
+
+class Amin(Amax):
+    """Smallest elements along axes (x.amin(dim)), with Amax's rules for ties and NaNs."""
 
     reduce = staticmethod(np.min)
 
 
 class Var(Function):
-    """Variance along axes, dividing by N - correction (1 by default, as in PyTorch)."""
+    """Variance along axes, dividing by N - correction (1 by default, as in PyTorch).
+
+    With no degrees of freedom left (N <= correction, or no elements) the result is NaN or
+    infinite with a warning, as PyTorch gives it.
+    """
 
     @staticmethod
     def forward(ctx, x, *, axis, keepdims, correction):
@@ -120,19 +146,44 @@ class Var(Function):
         ctx.save_for_backward(x)
         ctx.axis, ctx.kept = axis, kept_shape(x.shape, axis)
         count = reduced_count(x.shape, axis)
-        if count <= correction:
-            raise ValueError(
-                f"needs more than correction={correction} elements per result, got {count}: "
-                "no degrees of freedom are left"
-            )
-        ctx.divisor = count - correction
-        return x.var(axis=axis, keepdims=keepdims, ddof=correction)
+        ctx.divisor = max(0, count - correction)
+        if ctx.divisor > 0:
+            return x.var(axis=axis, keepdims=keepdims, ddof=correction)
+        warnings.warn(
+            f"var: {count} elements per result leave no degrees of freedom with "
+            f"correction={correction}; the result is NaN or infinite",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's would repeat the one above
+            return x.var(axis=axis, keepdims=keepdims, ddof=correction)
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+        x = ctx.saved_tensors[0]
         centred = x - x.mean(axis=ctx.axis, keepdims=True)
-        return grad.reshape(ctx.kept) * (2 / ctx.divisor) * centred
+        scale = 2 / ctx.divisor if ctx.divisor else math.inf
+        return grad.reshape(ctx.kept) * scale * centred
+
+
+class Std(Var):
+    """Standard deviation, sqrt(var). Where the spread is zero the gradient is 0, as in PyTorch
+    (sqrt's own gradient there is infinite, and times var's zero gradient NaN)."""
+
+    @staticmethod
+    def forward(ctx, x, *, axis, keepdims, correction):
+        out = np.sqrt(Var.forward(ctx, x, axis=axis, keepdims=keepdims, correction=correction))
+        ctx.save_for_backward(ctx.saved_tensors[0], out)  # the result too, for create_graph
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        _, out = ctx.saved_tensors
+        out = out.reshape(ctx.kept)
+        with np.errstate(divide="ignore"):
+            grad_var = np.where(out == 0, 0, grad.reshape(ctx.kept) / (2 * out))
+        return Var.backward(ctx, grad_var)
 
 
 class LogSumExp(Function):
@@ -142,9 +193,11 @@ class LogSumExp(Function):
     def forward(ctx, x, *, axis, keepdims):
         if x.dtype not in FLOATS:
             x = to_float(x)
-        shift = np.max(x, axis=axis, keepdims=True)
-        shift = np.where(np.isfinite(shift), shift, 0)  # all -inf (or an inf): no shift
-        out = np.log(np.exp(x - shift).sum(axis=axis, keepdims=True)) + shift
+        shift = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+        # All -inf, an inf, or no elements (initial=-inf: an empty dim sums to log(0) = -inf): no shift.
+        shift = np.where(np.isfinite(shift), shift, 0)
+        with np.errstate(divide="ignore"):  # log(0) = -inf: the sum of no elements, or of all -inf
+            out = np.log(np.exp(x - shift).sum(axis=axis, keepdims=True)) + shift
         ctx.kept = out.shape
         if not keepdims:
             out = out.reshape(reduced_shape(out.shape, axis))
@@ -163,7 +216,7 @@ class Softmax(Function):
     def forward(ctx, x, *, axis):
         if x.dtype not in FLOATS:
             x = to_float(x)
-        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True, initial=-np.inf))
         out = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
         ctx.axis = axis
@@ -181,8 +234,9 @@ class LogSoftmax(Function):
     def forward(ctx, x, *, axis):
         if x.dtype not in FLOATS:
             x = to_float(x)
-        shifted = x - np.max(x, axis=axis, keepdims=True)
-        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        shifted = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+        with np.errstate(divide="ignore"):  # an empty dim sums to 0, with nothing to subtract from
+            out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(out)
         ctx.axis = axis
         return out

@@ -65,7 +65,8 @@ class Sqrt(Function):
 class Abs(Function):
     @staticmethod
     def forward(ctx, x):
-        ctx.sign = np.sign(x)  # the gradient at 0 is 0, as in PyTorch
+        # The gradient is sign(x): 0 at 0, and 0 at NaN too (np.sign gives NaN), as in PyTorch.
+        ctx.sign = np.where(x != x, 0, np.sign(x))
         return np.abs(x)
 
     @staticmethod
@@ -160,7 +161,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad * (out > 0)
+        return grad * (out != 0)  # passes at a NaN input too, as in PyTorch
 
 
 class LeakyRelu(Function):
@@ -196,9 +197,13 @@ class Clip(Function):
 
 
 class Maximum(Function):
-    """Elementwise larger of two; at ties the gradient is split evenly, as in PyTorch."""
+    """Elementwise larger of two; at ties the gradient is split evenly, as in PyTorch.
 
-    choose, wins = np.maximum, np.greater
+    Each operand gets the gradient unless it lost, so where one is NaN (and so is the result)
+    both get all of it, as PyTorch gives it.
+    """
+
+    choose, loses = np.maximum, np.less
 
     @staticmethod
     def forward(ctx, a, b):
@@ -209,18 +214,20 @@ class Maximum(Function):
         out = ctx.choose(a, b)
         if dtype is not None:
             out = out.astype(dtype, copy=False)
-        ctx.share_a = (ctx.wins(a, b) + 0.5 * (a == b)).astype(out.dtype, copy=False)
+        tie = 0.5 * (a == b)
+        ctx.share_a = (1 - ctx.loses(a, b) - tie).astype(out.dtype, copy=False)
+        ctx.share_b = (1 - ctx.loses(b, a) - tie).astype(out.dtype, copy=False)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * ctx.share_a, grad * (1 - ctx.share_a)
+        return grad * ctx.share_a, grad * ctx.share_b
 
 
 class Minimum(Maximum):
-    """Elementwise smaller of two; at ties the gradient is split evenly, as in PyTorch."""
+    """Elementwise smaller of two, with Maximum's rules for ties and NaNs."""
 
-    choose, wins = np.minimum, np.less
+    choose, loses = np.minimum, np.greater
 
 
 class Where(Function):
