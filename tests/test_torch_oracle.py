@@ -237,6 +237,12 @@ OPTIMIZERS = [
     ("RMSprop", {"lr": 0.01, "centered": True}),
     ("RMSprop", {"lr": 0.01, "momentum": 0.9}),
     ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5, "eps": 1e-4, "maximize": True}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.1, "initial_accumulator_value": 0.1}),
+    ("Adadelta", {"rho": 0.8, "weight_decay": 0.1}),
+    ("Adamax", {"lr": 0.01, "maximize": True}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("RAdam", {"lr": 0.01, "betas": (0.5, 0.8), "weight_decay": 0.1}),
+    ("LBFGS", {"lr": 0.5, "max_iter": 2, "line_search_fn": "strong_wolfe"}),
 ]
 
 
@@ -249,9 +255,14 @@ def twin_training(ours, theirs, opt, torch_opt, steps=20, schedulers=()):
             (ours, opt, x, am.tensor(y), nn.MSELoss()),
             (theirs, torch_opt, tx, torch.from_numpy(y), torch.nn.MSELoss()),
         ):
-            optimizer.zero_grad()
-            mse(model(data), target).backward()
-            optimizer.step()
+
+            def closure(model=model, optimizer=optimizer, data=data, target=target, mse=mse):
+                optimizer.zero_grad()
+                loss = mse(model(data), target)
+                loss.backward()
+                return loss
+
+            optimizer.step(closure)  # as LBFGS needs; the others call it once
         for scheduler, torch_scheduler in schedulers:
             scheduler.step()
             torch_scheduler.step()
@@ -260,6 +271,16 @@ def twin_training(ours, theirs, opt, torch_opt, steps=20, schedulers=()):
             close(p, tp)
 
 
+@pytest.fixture
+def float64_state_scalars():
+    """PyTorch keeps scalar state (NAdam's mu_product, step counts) in the default dtype: float64 here."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(previous)
+
+
+@pytest.mark.usefixtures("float64_state_scalars")
 @pytest.mark.parametrize("name, options", OPTIMIZERS, ids=lambda v: v if isinstance(v, str) else str(v))
 def test_twenty_optimizer_steps_match_pytorch(name, options):
     ours, theirs = twin_models(*mlp_specs(("Tanh", ())))
