@@ -48,8 +48,9 @@ class Adagrad(Optimizer):
         total = state.get("sum")
         if total is None:
             total = state["sum"] = np.full_like(param, group["initial_accumulator_value"])
-        total += np.multiply(g, g, out=np.empty_like(param))
-        std = np.sqrt(total)
+        scratch = np.multiply(g, g, out=np.empty_like(param))  # the one temporary, reused below
+        total += scratch
+        std = np.sqrt(total, out=scratch)
         std += group["eps"]
         update = np.divide(g, std, out=std)
         update *= group["lr"] / (1 + (step - 1) * group["lr_decay"])
