@@ -52,8 +52,9 @@ class _Combinator(LRScheduler):
                 f"{type(self).__name__}.load_state_dict: the state dict has {len(saved)} schedulers, "
                 f"this one has {len(self._schedulers)}"
             )
+        schedulers = self._schedulers
         self.__dict__.update({k: list(v) if isinstance(v, list) else v for k, v in state_dict.items()})
-        del self.__dict__["_schedulers"]
+        self._schedulers = schedulers
         for scheduler, scheduler_state in zip(self._schedulers, saved):
             scheduler.load_state_dict(scheduler_state)
 
