@@ -182,6 +182,24 @@ def check_autograd_basics(r: dict) -> None:
 
 
 # name: (check, tolerances against PyTorch, why autograd_mini cannot run it yet or None)
+def check_optimizers_and_schedulers(r: dict) -> None:
+    one_cycle = r["adamw_one_cycle"]
+    assert one_cycle["losses"][-1] < 0.1 * one_cycle["losses"][0]
+    lrs, beta1s = one_cycle["lrs"], one_cycle["beta1s"]
+    assert len(lrs) == 60 and max(lrs) == pytest.approx(0.05)
+    peak = lrs.index(max(lrs))  # up for 30% of the steps, then annealed down to max_lr / 25 / 1e4
+    assert peak == 16 and lrs[:peak] == sorted(lrs[:peak]) and lrs[peak:-1] == sorted(lrs[peak:-1])[::-1]
+    assert lrs[-2] == pytest.approx(0.05 / 25 / 1e4, rel=1e-3)
+    assert beta1s[peak] == pytest.approx(0.85) and max(beta1s) <= 0.95  # beta1 cycles against the lr
+    plateau = r["sgd_plateau"]
+    assert plateau["val_losses"][-1] < 0.2 * plateau["val_losses"][0]
+    assert plateau["lrs"][0] == 0.1 and plateau["lrs"] == sorted(plateau["lrs"])[::-1]
+    assert set(plateau["lrs"]) <= {0.1, 0.05, 0.025, 0.0125} and len(set(plateau["lrs"])) > 1
+    lbfgs = r["lbfgs"]
+    assert lbfgs["losses"] == sorted(lbfgs["losses"])[::-1]
+    assert lbfgs["final_loss"] < 0.01 * lbfgs["losses"][0]
+
+
 SCRIPT_TABLE = {
     "polynomial_fit": (check_polynomial_fit, FLOAT64, None),
     "sequential_manual_update": (check_sequential_manual_update, FLOAT32, None),
@@ -193,6 +211,7 @@ SCRIPT_TABLE = {
     "classifier_checkpoint": (check_classifier_checkpoint, FLOAT32, None),
     "inplace_forward": (check_inplace_forward, FLOAT32, None),
     "custom_function": (check_custom_function, FLOAT64, None),
+    "optimizers_and_schedulers": (check_optimizers_and_schedulers, FLOAT64, None),
 }
 
 

@@ -240,6 +240,12 @@ OPTIMIZERS = [
     ("RMSprop", {"lr": 0.01, "centered": True}),
     ("RMSprop", {"lr": 0.01, "momentum": 0.9}),
     ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5, "eps": 1e-4, "maximize": True}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.1, "initial_accumulator_value": 0.1}),
+    ("Adadelta", {"rho": 0.8, "weight_decay": 0.1}),
+    ("Adamax", {"lr": 0.01, "maximize": True}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("RAdam", {"lr": 0.01, "betas": (0.5, 0.8), "weight_decay": 0.1}),
+    ("LBFGS", {"lr": 0.5, "max_iter": 2, "line_search_fn": "strong_wolfe"}),
 ]
 
 
@@ -252,17 +258,33 @@ def twin_training(ours, theirs, opt, torch_opt, steps=20, schedulers=()):
             (ours, opt, x, am.tensor(y), nn.MSELoss()),
             (theirs, torch_opt, tx, torch.from_numpy(y), torch.nn.MSELoss()),
         ):
-            optimizer.zero_grad()
-            mse(model(data), target).backward()
-            optimizer.step()
+
+            def closure(model=model, optimizer=optimizer, data=data, target=target, mse=mse):
+                optimizer.zero_grad()
+                loss = mse(model(data), target)
+                loss.backward()
+                return loss
+
+            loss = float(optimizer.step(closure).detach())  # as LBFGS needs; others call it once
         for scheduler, torch_scheduler in schedulers:
-            scheduler.step()
-            torch_scheduler.step()
+            metric = (loss,) if isinstance(scheduler, lr_scheduler.ReduceLROnPlateau) else ()
+            scheduler.step(*metric)
+            torch_scheduler.step(*metric)
             np.testing.assert_allclose(scheduler.get_last_lr(), torch_scheduler.get_last_lr(), rtol=1e-12)
         for p, tp in zip(ours.parameters(), theirs.parameters()):
             close(p, tp)
 
 
+@pytest.fixture
+def float64_state_scalars():
+    """PyTorch keeps scalar state (NAdam's mu_product, step counts) in the default dtype: float64 here."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(previous)
+
+
+@pytest.mark.usefixtures("float64_state_scalars")
 @pytest.mark.parametrize("name, options", OPTIMIZERS, ids=lambda v: v if isinstance(v, str) else str(v))
 def test_twenty_optimizer_steps_match_pytorch(name, options):
     ours, theirs = twin_models(*mlp_specs(("Tanh", ())))
@@ -284,10 +306,27 @@ def test_parameter_groups_with_their_own_options_match_pytorch():
     twin_training(ours, theirs, opt, torch_opt)
 
 
+# Options are keywords, or, for schedulers made of schedulers, a function (module, optimizer) -> keywords.
 SCHEDULERS = [
     ("StepLR", {"step_size": 3, "gamma": 0.5}),
     ("ExponentialLR", {"gamma": 0.9}),
     ("CosineAnnealingLR", {"T_max": 7, "eta_min": 0.001}),  # 20 epochs: down, up and down again
+    ("LambdaLR", {"lr_lambda": lambda epoch: 0.9 ** (epoch // 2)}),
+    ("MultiplicativeLR", {"lr_lambda": lambda epoch: 0.95}),
+    ("MultiStepLR", {"milestones": [2, 5, 5, 11], "gamma": 0.5}),
+    ("ConstantLR", {"factor": 0.5, "total_iters": 4}),
+    ("LinearLR", {"start_factor": 0.2, "total_iters": 8}),
+    ("PolynomialLR", {"total_iters": 10, "power": 2.0}),
+    ("OneCycleLR", {"max_lr": 0.2, "total_steps": 20}),  # cycles the momentum too
+    ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.2, "step_size_up": 3, "mode": "triangular2"}),
+    ("CosineAnnealingWarmRestarts", {"T_0": 3, "T_mult": 2}),
+    ("ReduceLROnPlateau", {"patience": 1, "factor": 0.5, "threshold": 0.05}),  # stepped with the loss
+    ("SequentialLR", lambda s, opt: {
+        "schedulers": [s.LinearLR(opt, total_iters=4), s.CosineAnnealingLR(opt, T_max=12)], "milestones": [5],
+    }),
+    ("ChainedScheduler", lambda s, opt: {
+        "schedulers": [s.ConstantLR(opt, factor=0.5, total_iters=4), s.ExponentialLR(opt, gamma=0.9)],
+    }),
 ]
 
 
@@ -296,8 +335,11 @@ def test_schedulers_set_the_same_learning_rates_as_pytorch(name, options):
     ours, theirs = twin_models(*mlp_specs(("Sigmoid", ())))
     opt = optim.SGD(ours.parameters(), lr=0.1, momentum=0.9)
     torch_opt = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
-    scheduler = getattr(lr_scheduler, name)(opt, **options)
-    torch_scheduler = getattr(torch.optim.lr_scheduler, name)(torch_opt, **options)
+    make = options if callable(options) else lambda module, optimizer: options
+    scheduler = getattr(lr_scheduler, name)(optimizer=opt, **make(lr_scheduler, opt))
+    torch_scheduler = getattr(torch.optim.lr_scheduler, name)(
+        optimizer=torch_opt, **make(torch.optim.lr_scheduler, torch_opt)
+    )
     twin_training(ours, theirs, opt, torch_opt, schedulers=[(scheduler, torch_scheduler)])
 
 

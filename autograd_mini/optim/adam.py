@@ -10,7 +10,9 @@ import numpy as np
 
 from autograd_mini.optim.optimizer import (
     Optimizer,
+    check_betas,
     check_non_negative,
+    decay_weights,
     effective_grad,
     state_buffer,
 )
@@ -38,6 +40,11 @@ class Adam(Optimizer):
         amsgrad: bool = False,
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
+        *,
+        foreach: bool | None = None,
+        fused: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
     ) -> None:
         defaults = dict(
             lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
@@ -47,22 +54,14 @@ class Adam(Optimizer):
 
     def _check_options(self, group: dict[str, Any]) -> None:
         check_non_negative(group, "lr", "eps")
-        betas = group["betas"]
-        if len(betas) != 2:
-            raise ValueError(f"Invalid betas: {betas} (give two values, for the mean and the variance)")
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta} (betas must be in [0, 1))")
+        check_betas(group)
         check_non_negative(group, "weight_decay")
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         step = state["step"] = state.get("step", 0) + 1
         m, v = state_buffer(state, "exp_avg", param), state_buffer(state, "exp_avg_sq", param)
-        lr, weight_decay = group["lr"], group["weight_decay"]
-        beta1, beta2 = group["betas"]
-        if weight_decay and group["decoupled_weight_decay"]:
-            param *= 1 - lr * weight_decay
-            weight_decay = 0
+        lr, (beta1, beta2) = group["lr"], group["betas"]
+        weight_decay = decay_weights(param, group)
         g = effective_grad(param, grad, weight_decay, group["maximize"])
 
         scratch = np.multiply(g, 1 - beta1, out=np.empty_like(param))  # the one temporary, reused below
@@ -100,6 +99,11 @@ class AdamW(Adam):
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
         maximize: bool = False,
+        *,
+        foreach: bool | None = None,
+        fused: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
     ) -> None:
         super().__init__(
             params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,

@@ -1,78 +1,64 @@
-"""Learning-rate schedulers: set each group's "lr" from the epoch count, once per step().
+"""Learning-rate schedulers, as in torch.optim.lr_scheduler.
 
-Each scheduler is a closed form lr(initial_lr, epoch), so its value never drifts from the formula
-by accumulated rounding, and its whole state is the epoch count (plus its settings).
+This module holds the schedules that scale each group's initial lr by a factor of the epoch
+(StepLR, LinearLR, LambdaLR, ...) and cosine annealing; the cyclic ones (CyclicLR, OneCycleLR,
+CosineAnnealingWarmRestarts), ReduceLROnPlateau and the combinators (SequentialLR,
+ChainedScheduler) live in their own modules and are re-exported here, under PyTorch's names.
 """
 
 from __future__ import annotations
 
 import math
+import types
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from autograd_mini.optim.optimizer import Optimizer
+from autograd_mini.optim.scheduler import LRScheduler, lambdas_per_group
 
 
-class LRScheduler:
-    """Base of the schedulers: subclasses give the closed form in `_lr_at(base_lr, epoch)`.
+class _Lambdas(LRScheduler):
+    """A schedule given as a function of the epoch per group. The functions are not saved in the
+    state dict (as in PyTorch: only the attributes of callable objects that are not functions)."""
 
-    Creating one stores each group's lr as "initial_lr" (kept if already there, e.g. from an
-    earlier scheduler) and applies epoch 0; each step() then moves to the next epoch.
-    """
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable | list[Callable]) -> None:
+        self.lr_lambdas = lambdas_per_group(optimizer, lr_lambda)
+        super().__init__(optimizer)
 
-    def __init__(self, optimizer: Optimizer) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"a scheduler needs an Optimizer, not {type(optimizer).__name__}")
-        self.optimizer = optimizer
-        for group in optimizer.param_groups:
-            group.setdefault("initial_lr", group["lr"])
-        self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
-        self.last_epoch = -1
-        self._last_lr: list[float] = []
-        self.step()
-
-    def _lr_at(self, base_lr: float, epoch: int) -> float:
-        raise NotImplementedError
-
-    def get_lr(self) -> list[float]:
-        """The lr of each group at epoch `last_epoch`."""
-        return [self._lr_at(base_lr, self.last_epoch) for base_lr in self.base_lrs]
-
-    def step(self) -> None:
-        """Advance one epoch and set each group's lr (call after the epoch's optimizer.step())."""
-        groups = self.optimizer.param_groups
-        if len(groups) != len(self.base_lrs):
-            raise ValueError(
-                f"{type(self).__name__}: the optimizer has {len(groups)} parameter groups, "
-                f"but the scheduler was made for {len(self.base_lrs)}"
-            )
-        self.last_epoch += 1
-        self._last_lr = self.get_lr()
-        for group, lr in zip(groups, self._last_lr):
-            group["lr"] = lr
-
-    def get_last_lr(self) -> list[float]:
-        """The lr of each group as last set by this scheduler."""
-        return list(self._last_lr)
+    _not_saved = frozenset({"optimizer", "lr_lambdas"})
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything but the optimizer: the epoch count, base lrs, last lrs and settings."""
-        return {k: list(v) if isinstance(v, list) else v for k, v in vars(self).items() if k != "optimizer"}
+        saved = [None if isinstance(fn, types.FunctionType) else dict(vars(fn)) for fn in self.lr_lambdas]
+        return {**super().state_dict(), "lr_lambdas": saved}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what state_dict() returned (the optimizer's lrs come from its own state dict)."""
-        name = f"{type(self).__name__}.load_state_dict"
-        expected = vars(self).keys() - {"optimizer"}
-        if state_dict.keys() != expected:
-            raise ValueError(
-                f"{name}: missing keys {sorted(expected - state_dict.keys())}, "
-                f"unexpected keys {sorted(state_dict.keys() - expected)}"
-            )
-        if len(state_dict["base_lrs"]) != len(self.optimizer.param_groups):
-            raise ValueError(
-                f"{name}: the state dict has {len(state_dict['base_lrs'])} base lrs, "
-                f"the optimizer has {len(self.optimizer.param_groups)} parameter groups"
-            )
-        self.__dict__.update({k: list(v) if isinstance(v, list) else v for k, v in state_dict.items()})
+        functions = self.lr_lambdas  # they stay; callable objects get their saved attributes back
+        super().load_state_dict(state_dict)
+        self.lr_lambdas = functions
+        for fn, attributes in zip(functions, state_dict["lr_lambdas"]):
+            if attributes is not None:
+                vars(fn).update(attributes)
+
+
+class LambdaLR(_Lambdas):
+    """lr = initial_lr * lr_lambda(epoch), with one lr_lambda for all groups or one per group."""
+
+    def _closed_form_lr(self) -> list[float]:
+        return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiplicativeLR(_Lambdas):
+    """lr = lr * lr_lambda(epoch) at each step after the first: the factors multiply up."""
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial:
+            return self._group_lrs()
+        return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self._group_lrs())]
+
+    def _closed_form_lr(self) -> list[float]:
+        return self.get_lr()
 
 
 class StepLR(LRScheduler):
@@ -84,8 +70,86 @@ class StepLR(LRScheduler):
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer)
 
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+            return self._group_lrs()
+        return [lr * self.gamma for lr in self._group_lrs()]
+
     def _lr_at(self, base_lr: float, epoch: int) -> float:
         return base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class MultiStepLR(LRScheduler):
+    """lr = initial_lr * gamma ** (number of milestones passed): decay by gamma at each milestone.
+
+    A milestone listed twice decays twice, as in PyTorch.
+    """
+
+    def __init__(self, optimizer: Optimizer, milestones: list[int], gamma: float = 0.1) -> None:
+        self.milestones = sorted(milestones)
+        self.gamma = gamma
+        super().__init__(optimizer)
+
+    def get_lr(self) -> list[float]:
+        times = Counter(self.milestones)[self.last_epoch]
+        return [lr * self.gamma**times for lr in self._group_lrs()] if times else self._group_lrs()
+
+    def _lr_at(self, base_lr: float, epoch: int) -> float:
+        return base_lr * self.gamma ** bisect_right(self.milestones, epoch)
+
+
+class ConstantLR(LRScheduler):
+    """lr = initial_lr * factor until epoch total_iters, then initial_lr."""
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5) -> None:
+        if not 0 <= factor <= 1:
+            raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
+        self.factor, self.total_iters = factor, total_iters
+        super().__init__(optimizer)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._group_lrs()]
+        if self.last_epoch != self.total_iters:
+            return self._group_lrs()
+        return [lr * (1.0 / self.factor) for lr in self._group_lrs()]
+
+    def _lr_at(self, base_lr: float, epoch: int) -> float:
+        return base_lr * (self.factor + (epoch >= self.total_iters) * (1 - self.factor))
+
+
+class LinearLR(LRScheduler):
+    """lr = initial_lr * factor, the factor going linearly from start_factor to end_factor over
+    total_iters epochs, then staying there."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+    ) -> None:
+        if not 0 < start_factor <= 1:
+            raise ValueError(
+                "Starting multiplicative factor expected to be greater than 0 and less or equal to 1."
+            )
+        if not 0 <= end_factor <= 1:
+            raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
+        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        super().__init__(optimizer)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [lr * self.start_factor for lr in self._group_lrs()]
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return self._group_lrs()
+        change = self.end_factor - self.start_factor
+        ratio = 1.0 + change / (self.total_iters * self.start_factor + (self.last_epoch - 1) * change)
+        return [lr * ratio for lr in self._group_lrs()]
+
+    def _lr_at(self, base_lr: float, epoch: int) -> float:
+        progress = min(self.total_iters, epoch) / self.total_iters
+        return base_lr * (self.start_factor + (self.end_factor - self.start_factor) * progress)
 
 
 class ExponentialLR(LRScheduler):
@@ -95,8 +159,31 @@ class ExponentialLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer)
 
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return self._group_lrs()
+        return [lr * self.gamma for lr in self._group_lrs()]
+
     def _lr_at(self, base_lr: float, epoch: int) -> float:
         return base_lr * self.gamma**epoch
+
+
+class PolynomialLR(LRScheduler):
+    """lr = initial_lr * (1 - min(epoch, total_iters) / total_iters) ** power: down to 0 at total_iters."""
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0) -> None:
+        self.total_iters, self.power = total_iters, power
+        super().__init__(optimizer)
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return self._group_lrs()
+        epoch, total = self.last_epoch, self.total_iters
+        decay = ((1.0 - epoch / total) / (1.0 - (epoch - 1) / total)) ** self.power
+        return [lr * decay for lr in self._group_lrs()]
+
+    def _lr_at(self, base_lr: float, epoch: int) -> float:
+        return base_lr * (1.0 - min(self.total_iters, epoch) / self.total_iters) ** self.power
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -115,3 +202,15 @@ class CosineAnnealingLR(LRScheduler):
 
     def _lr_at(self, base_lr: float, epoch: int) -> float:
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+
+
+# Re-exported, so every scheduler is found here as in torch.optim.lr_scheduler.
+from autograd_mini.optim.cyclic_lr import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR  # noqa: E402
+from autograd_mini.optim.plateau import ReduceLROnPlateau  # noqa: E402
+from autograd_mini.optim.scheduler_chains import ChainedScheduler, SequentialLR  # noqa: E402
+
+__all__ = [
+    "ChainedScheduler", "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR",
+    "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR", "MultiplicativeLR",
+    "OneCycleLR", "PolynomialLR", "ReduceLROnPlateau", "SequentialLR", "StepLR",
+]

@@ -22,6 +22,9 @@ class Optimizer:
 
     `params` is an iterable of Tensors, or of dicts (parameter groups), each with a "params" entry
     and any options that override `defaults` for that group. `state[p]` is p's dict of buffers.
+
+    The optimizers take PyTorch's `foreach`, `fused`, `capturable` and `differentiable` keywords
+    and ignore them: they choose among PyTorch's kernels, and here one NumPy rule serves all.
     """
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], defaults: dict[str, Any]) -> None:
@@ -185,11 +188,23 @@ class Optimizer:
             if index not in params:
                 raise ValueError(f"load_state_dict: state entry {index!r} names no parameter of any group")
             state[params[index]] = {
-                key: _state_value(value, params[index], f"state[{index!r}][{key!r}]")
+                key: self._state_value(value, params[index], f"state[{index!r}][{key!r}]")
                 for key, value in saved_state.items()
             }
         self.param_groups = groups
         self.state = state
+
+    def _state_value(self, value: Any, param: Tensor, where: str) -> Any:
+        """A loaded state entry: arrays (or Tensors) are copied in the parameter's dtype, shape checked."""
+        if isinstance(value, Tensor):
+            value = value._array
+        if not isinstance(value, np.ndarray):
+            return value
+        if value.shape != param.shape:
+            raise ValueError(
+                f"load_state_dict: {where} has shape {value.shape}, but its parameter has shape {param.shape}"
+            )
+        return value.astype(param.dtype, copy=True)
 
 
 def _check_param(p: Any, where: str) -> None:
@@ -206,19 +221,6 @@ def _check_param(p: Any, where: str) -> None:
             f"{where} (shape {p.shape}) holds a read-only array, which the optimizer cannot update "
             "in place (from_numpy shares the array it is given); train a copy, e.g. am.tensor(array)"
         )
-
-
-def _state_value(value: Any, param: Tensor, where: str) -> Any:
-    """A loaded state entry: arrays (or Tensors) are copied in the parameter's dtype, shape checked."""
-    if isinstance(value, Tensor):
-        value = value._array
-    if not isinstance(value, np.ndarray):
-        return value
-    if value.shape != param.shape:
-        raise ValueError(
-            f"load_state_dict: {where} has shape {value.shape}, but its parameter has shape {param.shape}"
-        )
-    return value.astype(param.dtype, copy=True)
 
 
 def effective_grad(param: np.ndarray, grad: np.ndarray, weight_decay: float, maximize: bool) -> np.ndarray:
@@ -238,6 +240,18 @@ def effective_grad(param: np.ndarray, grad: np.ndarray, weight_decay: float, max
     return np.negative(grad, out=np.empty_like(param)) if maximize else grad
 
 
+def decay_weights(param: np.ndarray, group: dict[str, Any]) -> float:
+    """Apply decoupled weight decay, p = p * (1 - lr * weight_decay), if the group asks for it.
+
+    Returns the weight decay left to add to the gradient: 0 once decoupled decay is applied.
+    """
+    weight_decay = group["weight_decay"]
+    if weight_decay and group["decoupled_weight_decay"]:
+        param *= 1 - group["lr"] * weight_decay
+        return 0.0
+    return weight_decay
+
+
 # PyTorch's wording for each option in its "Invalid ...: value" messages.
 _OPTION_LABELS = {
     "lr": "learning rate",
@@ -245,6 +259,9 @@ _OPTION_LABELS = {
     "weight_decay": "weight_decay value",
     "eps": "epsilon value",
     "alpha": "alpha value",
+    "lr_decay": "lr_decay value",
+    "initial_accumulator_value": "initial_accumulator_value value",
+    "momentum_decay": "momentum_decay value",
 }
 
 
@@ -262,3 +279,13 @@ def state_buffer(state: dict[str, Any], name: str, param: np.ndarray) -> np.ndar
     if buf is None:
         buf = state[name] = np.zeros_like(param)
     return buf
+
+
+def check_betas(group: dict[str, Any]) -> None:
+    """Raise ValueError, in PyTorch's words, unless group["betas"] is two values in [0, 1)."""
+    betas = group["betas"]
+    if len(betas) != 2:
+        raise ValueError(f"Invalid betas: {betas} (give two values, for the mean and the variance)")
+    for i, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta} (betas must be in [0, 1))")
