@@ -1,0 +1,48 @@
+"""Worker threads: what a worker knows about itself, and how its errors reach the caller."""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+_local = threading.local()
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    """Inside a worker: its id, the number of workers, its seed and the dataset it reads."""
+
+    id: int
+    num_workers: int
+    seed: int
+    dataset: Any
+
+
+def get_worker_info() -> WorkerInfo | None:
+    """This worker's WorkerInfo, or None in the main thread."""
+    return getattr(_local, "info", None)
+
+
+def set_worker_info(info: WorkerInfo) -> None:
+    _local.info = info
+
+
+class WorkerError:
+    """An exception caught in a worker, carried back to be raised again with the worker's traceback."""
+
+    def __init__(self, exc: BaseException, worker_id: int) -> None:
+        self.exc_type = type(exc)
+        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self.message = (
+            f"Caught {type(exc).__name__} in DataLoader worker process {worker_id}.\n"
+            f"Original Traceback (most recent call last):\n{trace.split(chr(10), 1)[1]}"
+        )
+
+    def reraise(self):
+        try:
+            error = self.exc_type(self.message)
+        except Exception:  # an exception type whose constructor wants other arguments
+            error = RuntimeError(self.message)
+        raise error
