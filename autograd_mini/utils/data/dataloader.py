@@ -105,13 +105,16 @@ class DataLoader:
         return self.collate_fn(chunk) if self._auto_batching else self.collate_fn(chunk[0])
 
     def __iter__(self) -> Iterator:
+        # Each pass draws the workers' base seed first, with or without workers, so that the
+        # sampler's draws after it, and so the batches, do not depend on num_workers.
+        base_seed = int(numpy_generator(self.generator).integers(0, 2**63 - 1))
         if self._iterable:
             groups, work = self._stream_groups(), self._collate_chunk
         else:
             groups, work = self._index_groups(), self._fetch
         if self.num_workers == 0:
             return map(work, groups)
-        return _ThreadedIterator(self, groups, work)
+        return _ThreadedIterator(self, groups, work, base_seed)
 
 
 def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers) -> None:
@@ -135,9 +138,8 @@ def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_work
 class _ThreadedIterator:
     """Batches fetched by num_workers threads, at most prefetch_factor * num_workers ahead, in order."""
 
-    def __init__(self, loader: DataLoader, groups: Iterator, work: Callable) -> None:
+    def __init__(self, loader: DataLoader, groups: Iterator, work: Callable, base_seed: int) -> None:
         self._groups, self._work, self._timeout = groups, work, loader.timeout or None
-        base_seed = int(numpy_generator(loader.generator).integers(0, 2**63 - 1))
         ids, lock = itertools.count(), threading.Lock()
 
         def start_worker() -> None:
