@@ -374,7 +374,9 @@ def test_tensor_collate_matches_torch(torch):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("n, batch_size, drop_last", [(10, 3, False), (10, 3, True), (9, 3, True), (1, 4, True)])
+@pytest.mark.parametrize(
+    "n, batch_size, drop_last", [(10, 3, False), (10, 3, True), (9, 3, True), (1, 4, True)]
+)
 def test_samplers_and_loader_lengths_match_torch(torch, n, batch_size, drop_last):
     from torch.utils import data as td
 
