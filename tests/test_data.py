@@ -304,7 +304,8 @@ def test_worker_error_carries_its_type_and_traceback():
     with pytest.raises(KeyError) as caught:
         list(DataLoader(Broken(), batch_size=2, num_workers=2))
     message = str(caught.value)
-    assert "Caught KeyError in DataLoader worker process" in message
+    assert message.startswith("Caught KeyError in DataLoader worker process")
+    assert "\n  File " in message and message.rstrip().endswith("KeyError: 'no sample 5'")
     assert "Original Traceback" in message and "no sample 5" in message and "__getitem__" in message
     time.sleep(0.05)
     assert worker_threads() == []

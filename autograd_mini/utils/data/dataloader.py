@@ -184,7 +184,8 @@ class _ThreadedIterator:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def __del__(self) -> None:
-        self.close()
+        if hasattr(self, "_pool"):  # not when __init__ failed
+            self.close()
 
 
 _DONE = object()

@@ -29,20 +29,28 @@ def set_worker_info(info: WorkerInfo) -> None:
     _local.info = info
 
 
+class _KeyErrorMessage(str):
+    """KeyError shows its argument's repr; this message's repr is itself, so its lines stay lines."""
+
+    def __repr__(self) -> str:
+        return self
+
+
 class WorkerError:
     """An exception caught in a worker, carried back to be raised again with the worker's traceback."""
 
     def __init__(self, exc: BaseException, worker_id: int) -> None:
         self.exc_type = type(exc)
-        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        frames = "".join(traceback.format_tb(exc.__traceback__) + traceback.format_exception_only(exc))
         self.message = (
             f"Caught {type(exc).__name__} in DataLoader worker process {worker_id}.\n"
-            f"Original Traceback (most recent call last):\n{trace.split(chr(10), 1)[1]}"
+            f"Original Traceback (most recent call last):\n{frames}"
         )
 
     def reraise(self):
+        message = _KeyErrorMessage(self.message) if self.exc_type is KeyError else self.message
         try:
-            error = self.exc_type(self.message)
+            error = self.exc_type(message)
         except Exception:  # an exception type whose constructor wants other arguments
-            error = RuntimeError(self.message)
+            error = RuntimeError(message)
         raise error
