@@ -63,7 +63,7 @@ int32, int64, uint8, bool = np.int32, np.int64, np.uint8, np.bool_  # noqa: A001
 float, double, long = np.float32, np.float64, np.int64  # noqa: A001
 
 # The layers, losses and optimizers load last: they are built on everything above.
-from autograd_mini import accelerator, autograd, cuda, nn, optim, random, return_types, testing, viz  # noqa: E402
+from autograd_mini import accelerator, autograd, cuda, nn, optim, random, return_types, testing, utils, viz  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -79,6 +79,6 @@ __all__ = [
     "rand", "rand_like", "randint", "randint_like", "randn", "randn_like", "random", "randperm", "relu",
     "reshape", "return_types", "save", "seed", "set_default_dtype", "set_detect_anomaly",
     "set_grad_enabled", "set_rng_state", "sigmoid", "sin", "softmax", "sqrt", "squeeze", "stack", "std",
-    "sum", "tanh", "tensor", "testing", "transpose", "uint8", "unsqueeze", "var", "viz", "where",
+    "sum", "tanh", "tensor", "testing", "transpose", "uint8", "unsqueeze", "utils", "var", "viz", "where",
     "zeros", "zeros_like"
 ]

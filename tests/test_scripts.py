@@ -181,6 +181,13 @@ def check_autograd_basics(r: dict) -> None:
     assert r["out_shape"] == [5, 4]
 
 
+def check_data_loader_training(r: dict) -> None:
+    assert r["sizes"] == [240, 60] and r["batches"] == [15, 1]  # 240 / 16 batches; one for validation
+    assert r["batch_shapes"] == [[16, 2, 16]] and [dtype_name(d) for d in r["dtypes"]] == ["float32", "int64"]
+    assert r["every_epoch_sees_each_sample_once"] and r["repeats_from_the_same_seeds"]
+    assert r["loss_fell"] and r["train_accuracy_high"] and r["val_accuracy_high"]
+
+
 # name: (check, tolerances against PyTorch, why autograd_mini cannot run it yet or None)
 def check_optimizers_and_schedulers(r: dict) -> None:
     one_cycle = r["adamw_one_cycle"]
@@ -212,6 +219,7 @@ SCRIPT_TABLE = {
     "inplace_forward": (check_inplace_forward, FLOAT32, None),
     "custom_function": (check_custom_function, FLOAT64, None),
     "optimizers_and_schedulers": (check_optimizers_and_schedulers, FLOAT64, None),
+    "data_loader_training": (check_data_loader_training, None, None),
 }
 
 
