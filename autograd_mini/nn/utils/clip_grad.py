@@ -51,8 +51,9 @@ def clip_grad_norm_(
         )
     coefficient = min(max_norm / (total + 1e-6), 1.0)  # NaN stays NaN, as in PyTorch
     if not coefficient >= 1.0:
-        for g in grads:
-            g *= np.asarray(coefficient, dtype=g.dtype)
+        with np.errstate(invalid="ignore"):  # an infinite norm makes inf * 0 = NaN, as in PyTorch
+            for g in grads:
+                g *= np.asarray(coefficient, dtype=g.dtype)
     return Tensor(np.asarray(total))
 
 
