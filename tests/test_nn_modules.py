@@ -224,7 +224,7 @@ def test_clip_grad_norm_returns_the_total_norm_and_scales(norm_type, total):
 
 def test_clip_grad_norm_non_finite():
     params = _with_grads([float("inf"), 1.0])
-    with pytest.raises(RuntimeError, match="The total norm of order 2.0 for gradients from `parameters` is non-finite"):
+    with pytest.raises(RuntimeError, match="total norm of order 2.0 for gradients .* is non-finite"):
         nn.utils.clip_grad_norm_(params, 1.0, error_if_nonfinite=True)
     assert np.isinf(nn.utils.clip_grad_norm_(params, 1.0).item())
 
