@@ -242,3 +242,13 @@ def test_clip_grad_value_and_parameter_vectors():
     np.testing.assert_array_equal(layer.bias._array, [6.0, 7.0, 8.0])
     with pytest.raises(RuntimeError, match="the parameters need \\(9,\\)"):
         nn.utils.vector_to_parameters(am.zeros(4), layer.parameters())
+
+
+def test_state_dict_prefix_keep_vars_and_parameter_over_buffer():
+    norm = Normalizer()
+    state = norm.state_dict(prefix="norm.", keep_vars=True)
+    assert list(state) == ["norm.scale", "norm.running_mean", "norm.count"]
+    assert state["norm.scale"] is norm.scale
+    norm.running_mean = nn.Parameter(np.zeros(3))
+    assert "running_mean" not in dict(norm.named_buffers())
+    assert [n for n, _ in norm.named_parameters()] == ["scale", "running_mean"]

@@ -182,6 +182,8 @@ class Module:
         if not value_is_module:
             own, other = other, own
         other.pop(name, None)
+        self._buffers.pop(name, None)  # a Parameter or Module assigned over a buffer replaces it
+        self._non_persistent_buffers.discard(name)
         own[name] = value
         object.__setattr__(self, name, value)
 
@@ -219,7 +221,7 @@ class Module:
             raise TypeError(f"a {expected.__name__} name must be a string, not {type(name).__name__}")
         if not name or "." in name:
             raise KeyError(f"{expected.__name__} name {name!r} must be non-empty and contain no '.'")
-        if name in self.__dict__ and name not in registry:
+        if hasattr(self, name) and name not in registry:
             raise KeyError(f"{type(self).__name__} already has an attribute '{name}'")
 
     # ---- walking the tree -------------------------------------------------------------------
@@ -400,9 +402,12 @@ class Module:
             if module is not None:
                 yield from module._named_state(f"{prefix}{name}.")
 
-    def state_dict(self) -> OrderedDict[str, Tensor]:
-        """Every parameter and persistent buffer by dotted name, detached (sharing data)."""
-        return OrderedDict((name, tensor.detach()) for name, tensor in self._named_state())
+    def state_dict(self, *, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Tensor]:
+        """Every parameter and persistent buffer by dotted name (after prefix), detached and
+        sharing data, or the parameters themselves if keep_vars."""
+        return OrderedDict(
+            (name, tensor if keep_vars else tensor.detach()) for name, tensor in self._named_state(prefix)
+        )
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values (Tensors or arrays) into the existing parameters and buffers, which keep
