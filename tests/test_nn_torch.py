@@ -117,3 +117,34 @@ def test_a_checkpoint_saved_here_loads_into_pytorch_modules():
     x = np.ones((4, 2), np.float32)
     ours_out = ours.body(am.tensor(x)).detach().numpy()
     np.testing.assert_allclose(ours_out, theirs.body(torch.tensor(x)).detach().numpy(), rtol=1e-6)
+
+
+def test_buffer_dtypes_after_conversion_match_pytorch():
+    def dtypes(lib):
+        model = lib.nn.Linear(2, 2)
+        model.register_buffer("mean", lib.zeros(2))
+        model.register_buffer("count", lib.tensor(0))
+        out = []
+        for convert in ("double", "half", "float"):
+            getattr(model, convert)()
+            out.append([str(b.dtype).replace("torch.", "") for b in model.buffers()])
+        return out
+
+    assert dtypes(am) == dtypes(torch)
+
+
+def test_forward_hook_results_replace_args_and_output_as_in_pytorch():
+    def run(lib):
+        layer = lib.nn.Linear(2, 1)
+        with lib.no_grad():
+            layer.weight.copy_(lib.tensor([[1.0, 2.0]]))
+            layer.bias.fill_(0.5)
+        calls = []
+        layer.register_forward_pre_hook(lambda m, args: (args[0] * 2,))
+        layer.register_forward_pre_hook(lambda m, args: calls.append(args[0].tolist()))
+        handle = layer.register_forward_hook(lambda m, args, out: out - 10)
+        first = layer(lib.ones(1, 2)).tolist()
+        handle.remove()
+        return first, layer(lib.ones(1, 2)).tolist(), calls
+
+    assert run(am) == run(torch)
