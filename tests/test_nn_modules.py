@@ -38,6 +38,8 @@ def test_sequential_append_insert_extend_del_and_slices():
     del seq[-2:]
     assert len(seq) == 2 and isinstance(seq[1], nn.ReLU)
     assert isinstance(seq[0:1], nn.Sequential)
+    layers = nn.ModuleList([nn.Linear(1, 1), nn.Tanh(), nn.ReLU()])
+    assert isinstance(layers.pop(1), nn.Tanh) and [n for n, _ in layers.named_children()] == ["0", "1"]
 
 
 def test_sequential_slice_keeps_ordered_dict_names():

@@ -59,6 +59,12 @@ class _ModuleSequence(Module):
         keys = list(self._modules)[index] if isinstance(index, slice) else [self._key(index)]
         self._renumber([m for key, m in self._modules.items() if key not in keys])
 
+    def pop(self, index: int | slice) -> Any:
+        """Remove and return the module(s) at index, renumbering the rest."""
+        removed = self[index]
+        del self[index]
+        return removed
+
     def _renumber(self, modules: list[Module]) -> None:
         for key in list(self._modules):
             delattr(self, key)
