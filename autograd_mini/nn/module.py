@@ -29,6 +29,7 @@ import numpy as np
 
 from autograd_mini.device import DEVICE_TYPES, check_device, no_backend_error
 from autograd_mini.device import device as device_type
+from autograd_mini.nn.utils.hooks import RemovableHandle
 from autograd_mini.tensor import Tensor
 
 
@@ -54,26 +55,6 @@ class IncompatibleKeys(NamedTuple):
 
     missing_keys: list[str]
     unexpected_keys: list[str]
-
-
-class RemovableHandle:
-    """What registering a hook returns: `handle.remove()` unregisters it (also as a context manager)."""
-
-    _next_id = 0
-
-    def __init__(self, hooks: dict[int, Callable], hook: Callable) -> None:
-        self.hooks, self.id = hooks, RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-        hooks[self.id] = hook
-
-    def remove(self) -> None:
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.remove()
 
 
 def _size(shape: tuple[int, ...]) -> str:
