@@ -9,10 +9,11 @@ so a failed save never leaves a half-written checkpoint in its place.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import zipfile
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -30,18 +31,22 @@ class CheckpointError(ValueError):
     """A file that load() cannot read as a checkpoint: not one, damaged, or holding unsafe data."""
 
 
-def save(obj: Any, path: str | os.PathLike) -> None:
-    """Write obj (nested dicts/lists/tuples of Tensors, ndarrays and Python scalars) to path.
+def save(obj: Any, f: str | os.PathLike | IO[bytes]) -> None:
+    """Write obj (nested dicts/lists/tuples of Tensors, ndarrays and Python scalars) to f, a path
+    or a binary file object (io.BytesIO, a file opened "wb").
 
-    Dict keys must be str or int. The file is exactly `path` (no ".npz" is appended). Raises
-    TypeError, naming the key path such as `state.0.momentum_buffer`, for a value it cannot store.
+    Dict keys must be str or int. A path is written exactly (no ".npz" is appended). Raises
+    TypeError, naming the key path such as `state.0.momentum_buffer`, for a value it cannot store,
+    and for a whole Module or Optimizer, whose state_dict() is what to save.
     """
-    path = os.fspath(path)
     arrays: dict[str, np.ndarray] = {}
     structure = {"format": _FORMAT, "version": _VERSION, "root": _encode(obj, arrays, "")}
     text = json.dumps(structure, allow_nan=True).encode()
     arrays[_STRUCTURE] = np.frombuffer(text, dtype=np.uint8)
-
+    if hasattr(f, "write"):
+        np.savez(f, **arrays)
+        return
+    path = os.fspath(f)
     directory, name = os.path.split(os.path.abspath(path))
     temporary = os.path.join(directory, f".{name}.{os.urandom(4).hex()}.tmp")
     # O_EXCL: a fresh file of our own; mode 0o666 so the user's umask applies, as for open().
@@ -57,39 +62,67 @@ def save(obj: Any, path: str | os.PathLike) -> None:
         raise
 
 
-def load(path: str | os.PathLike) -> Any:
-    """Read what save() wrote: the same structure, with Tensors, ndarrays, tuples and int keys.
+def load(
+    f: str | os.PathLike | IO[bytes],
+    map_location: Any = None,
+    weights_only: bool | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Read what save() wrote, from a path or a binary file object: the same structure, with
+    Tensors, ndarrays, tuples and int keys.
 
-    Raises CheckpointError (naming the path) for a file that is not such an archive, a damaged
-    or truncated one, one holding object arrays, or one whose structure entry is missing or bad.
+    map_location may be None or the CPU (a string, device, or a function returning its storage
+    argument); weights_only is accepted: nothing is ever unpickled, so every load is weights-only.
+    Raises CheckpointError (naming the source) for data that is not such an archive, a damaged or
+    truncated one, one holding object arrays, or one whose structure entry is missing or bad.
     """
-    path = os.fspath(path)
-    with open(path, "rb") as file:  # a missing or unreadable file raises OSError, as open() does
-        head = file.read(len(_ZIP_MAGIC))
+    if kwargs:
+        raise TypeError(f"load() got unexpected keyword arguments {sorted(kwargs)}")
+    _check_map_location(map_location)
+    if hasattr(f, "read"):
+        path, what, data = repr(f), "data", f.read()
+    else:
+        path = os.fspath(f)
+        with open(path, "rb") as file:  # a missing or unreadable file raises OSError, as open() does
+            data = file.read()
+        path, what = repr(path), "file"
+    head = data[: len(_ZIP_MAGIC)]
     if head != _ZIP_MAGIC:
         raise CheckpointError(
-            f"load: {path!r} is not a checkpoint: an .npz (zip) archive starts with {_ZIP_MAGIC!r}, "
-            f"this file with {head!r}"
+            f"load: {path} is not a checkpoint: an .npz (zip) archive starts with {_ZIP_MAGIC!r}, "
+            f"this {what} with {head!r}"
         )
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
     except _READ_ERRORS as error:
         # Truncated or damaged archives fail here, and object arrays, refused by allow_pickle=False.
-        raise CheckpointError(f"load: {path!r} is damaged or holds unsafe data ({error})") from None
+        raise CheckpointError(f"load: {path} is damaged or holds unsafe data ({error})") from None
     for key, array in arrays.items():
         if not isinstance(array, np.ndarray):
-            raise CheckpointError(f"load: entry {key!r} of {path!r} is not a .npy array")
+            raise CheckpointError(f"load: entry {key!r} of {path} is not a .npy array")
     text = arrays.pop(_STRUCTURE, None)
     if text is None:
-        raise CheckpointError(f"load: {path!r} has no {_STRUCTURE!r} entry, so it was not written by save()")
+        raise CheckpointError(f"load: {path} has no {_STRUCTURE!r} entry, so it was not written by save()")
     try:
         structure = json.loads(text.tobytes().decode())
         if structure.get("format") != _FORMAT or structure.get("version") != _VERSION:
             raise ValueError(f"format {structure.get('format')!r} version {structure.get('version')!r}")
         return _decode(structure["root"], arrays)
     except (ValueError, TypeError, KeyError, AttributeError) as error:
-        raise CheckpointError(f"load: {path!r} has a damaged {_STRUCTURE!r} entry ({error!r})") from None
+        raise CheckpointError(f"load: {path} has a damaged {_STRUCTURE!r} entry ({error!r})") from None
+
+
+def _check_map_location(map_location: Any) -> None:
+    if map_location is None or callable(map_location) and not isinstance(map_location, (str, dict)):
+        return
+    places = map_location.values() if isinstance(map_location, dict) else [map_location]
+    for place in places:
+        if str(place).split(":")[0] != "cpu":
+            raise ValueError(
+                f"load: map_location={map_location!r}: autograd_mini keeps every tensor on the CPU, so "
+                "map_location must be None, 'cpu' or torch.device('cpu')"
+            )
 
 
 # ---- the structure as JSON: containers and leaves as tagged objects, scalars as themselves ------
@@ -117,6 +150,14 @@ def _encode(obj: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
     if isinstance(obj, (list, tuple)):
         kind = "list" if isinstance(obj, list) else "tuple"
         return {kind: [_encode(v, arrays, f"{where}.{i}" if where else str(i)) for i, v in enumerate(obj)]}
+    if hasattr(obj, "state_dict") and hasattr(obj, "load_state_dict"):
+        kind = "model" if hasattr(obj, "named_parameters") else "optimizer"
+        kind = kind if kind == "model" or hasattr(obj, "param_groups") else "obj"
+        raise TypeError(
+            f"save: cannot store a whole {type(obj).__name__} at {_at(where)}: save "
+            f"{kind}.state_dict() instead, and load it with {kind}.load_state_dict(torch.load(f)) "
+            "into a new one"
+        )
     raise TypeError(f"save: cannot store a value of type {type(obj).__name__} at {_at(where)}")
 
 

@@ -144,6 +144,21 @@ def check_classifier_checkpoint(r: dict) -> None:
     assert r["training_mode"] == [True, False]
 
 
+def check_modules_and_checkpoints(r: dict) -> None:
+    losses = r["losses"]
+    assert len(losses) == 40 and np.mean(losses[-5:]) < 0.5 * np.mean(losses[:5])
+    assert max(r["grad_norms"]) > 1.0  # so clipping did act on some steps
+    assert r["hooked_calls"] == 40 == r["calls_after_remove"] and all(a > 0 for a in r["activations"])
+    assert r["state_dict_keys"] == [
+        "running_mean", "batches_seen", "trunk.weight", "trunk.bias", "heads.mean.weight", "heads.mean.bias",
+        "heads.spread.weight", "heads.spread.bias", "mix.0", "mix.1",
+    ]
+    assert r["batches_seen"] == 48 and close(r["running_mean"], [2.0, -1.0, 0.5], atol=0.5)
+    assert r["checkpoint_epoch"] == 10 and r["dtype"].endswith("float64")
+    # The copy resumed from the checkpoint trains on exactly as the original does.
+    assert r["losses_after_resume"][0] == r["losses_after_resume"][1] and r["same_state_after_resume"]
+
+
 def check_inplace_forward(r: dict) -> None:
     # The in-place and the out-of-place forward passes do the same arithmetic.
     assert r["max_output_difference"] < 1e-6
@@ -220,6 +235,7 @@ SCRIPT_TABLE = {
     "custom_function": (check_custom_function, FLOAT64, None),
     "optimizers_and_schedulers": (check_optimizers_and_schedulers, FLOAT64, None),
     "data_loader_training": (check_data_loader_training, None, None),
+    "modules_and_checkpoints": (check_modules_and_checkpoints, FLOAT64, None),
 }
 
 

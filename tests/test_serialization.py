@@ -279,3 +279,65 @@ def test_an_entry_that_is_not_an_npy_array_is_refused(tmp_path):
 def test_a_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         load(tmp_path / "absent.npz")
+
+
+# ---- file objects, training checkpoints, refusals ---------------------------------------------------
+
+
+def _training_checkpoint():
+    model = am.nn.Sequential(am.nn.Linear(2, 3), am.nn.ReLU(), am.nn.Linear(3, 1))
+    opt = am.optim.Adam(model.parameters(), lr=0.01)
+    model(am.ones(4, 2)).sum().backward()
+    opt.step()
+    return {"epoch": 3, "model": model.state_dict(), "optimizer": opt.state_dict(), "loss": 0.12,
+            "note": "best", "done": False, "best": None, "history": [0.5, 0.3], "shape": (2, 3),
+            "raw": np.arange(3)}
+
+
+def test_a_training_checkpoint_round_trips_through_bytes_io():
+    import io
+
+    checkpoint = _training_checkpoint()
+    buffer = io.BytesIO()
+    save(checkpoint, buffer)
+    buffer.seek(0)
+    loaded = load(buffer, map_location="cpu", weights_only=True)
+    _same(dict(checkpoint, model=dict(checkpoint["model"])), dict(loaded, model=dict(loaded["model"])))
+    assert loaded["epoch"] == 3 and type(loaded["epoch"]) is int and loaded["loss"] == 0.12
+
+
+def test_open_file_handles_work_as_paths_do(tmp_path):
+    checkpoint = {"epoch": 1, "weights": am.tensor([1.0, 2.0])}
+    with open(tmp_path / "ckpt.pt", "wb") as file:
+        save(checkpoint, file)
+    with open(tmp_path / "ckpt.pt", "rb") as file:
+        _same(checkpoint, load(file))
+    _same(checkpoint, load(tmp_path / "ckpt.pt", map_location=am.device("cpu")))
+
+
+@pytest.mark.parametrize("place", ["cuda", "cuda:0", "mps", {"cuda:0": "cuda:1"}])
+def test_a_map_location_other_than_the_cpu_is_refused_clearly(tmp_path, place):
+    save({"a": 1}, tmp_path / "c.npz")
+    with pytest.raises(ValueError, match="map_location must be None, 'cpu' or torch.device\\('cpu'\\)"):
+        load(tmp_path / "c.npz", map_location=place)
+    assert load(tmp_path / "c.npz", map_location=lambda storage, location: storage) == {"a": 1}
+
+
+def test_saving_a_whole_module_or_optimizer_says_to_save_its_state_dict(tmp_path):
+    model = am.nn.Linear(2, 1)
+    with pytest.raises(TypeError, match="whole Linear at the top level: save model.state_dict\\(\\) instead"):
+        save(model, tmp_path / "m.npz")
+    opt = am.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match="whole SGD at opt: save optimizer.state_dict\\(\\) instead"):
+        save({"opt": opt}, tmp_path / "m.npz")
+    assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("keep", [0, 10, 100])
+def test_truncated_bytes_are_refused_by_name(keep):
+    import io
+
+    buffer = io.BytesIO()
+    save(_training_checkpoint(), buffer)
+    with pytest.raises(CheckpointError, match="not a checkpoint|damaged"):
+        load(io.BytesIO(buffer.getvalue()[:keep]))

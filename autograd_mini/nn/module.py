@@ -1,5 +1,5 @@
-"""`Module`, the base of every layer and model, its `Parameter`s, and the containers
-`Sequential` and `ModuleList`.
+"""`Module`, the base of every layer and model, and its `Parameter`s (the containers are in
+container.py).
 
 A Module registers whatever Parameters and submodules are assigned to its attributes, in
 assignment order, so a model is written as in PyTorch and never lists its weights by hand:
@@ -13,20 +13,23 @@ assignment order, so a model is written as in PyTorch and never lists its weight
         def forward(self, x):
             return self.out(self.hidden(x).relu())
 
-Registered values live in the `_parameters` and `_modules` registries and, as well, in the
-instance's `__dict__`, so reading `self.weight` in forward is a plain attribute lookup.
+Registered values live in the `_parameters`, `_buffers` and `_modules` registries and, as well,
+in the instance's `__dict__`, so reading `self.weight` in forward is a plain attribute lookup.
+Buffers (`register_buffer`) are state that is not learned, such as running statistics: they are
+saved in the state dict (unless persistent=False) and converted by `.to(dtype)`.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from autograd_mini.device import DEVICE_TYPES, check_device, no_backend_error
 from autograd_mini.device import device as device_type
+from autograd_mini.nn.utils.hooks import RemovableHandle
 from autograd_mini.tensor import Tensor
 
 
@@ -54,6 +57,10 @@ class IncompatibleKeys(NamedTuple):
     unexpected_keys: list[str]
 
 
+def _size(shape: tuple[int, ...]) -> str:
+    return f"torch.Size({list(shape)})"
+
+
 def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
@@ -74,13 +81,39 @@ class Module:
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_non_persistent_buffers", set())
+        object.__setattr__(self, "_forward_pre_hooks", {})
+        object.__setattr__(self, "_forward_hooks", {})
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """What the module computes; every subclass defines it."""
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define forward(self, ...)")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        pre_hooks, hooks = self._forward_pre_hooks, self._forward_hooks
+        if not (pre_hooks or hooks):
+            return self.forward(*args, **kwargs)
+        for hook in list(pre_hooks.values()):
+            result = hook(self, args)  # a value returned replaces the arguments
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook in list(hooks.values()):
+            result = hook(self, args, output)  # a value returned replaces the output
+            if result is not None:
+                output = result
+        return output
+
+    # ---- hooks ------------------------------------------------------------------------------
+
+    def register_forward_pre_hook(self, hook: Callable[[Module, tuple], Any]) -> RemovableHandle:
+        """Call hook(module, args) before each forward; a non-None result replaces args."""
+        return RemovableHandle(self._forward_pre_hooks, hook)
+
+    def register_forward_hook(self, hook: Callable[[Module, tuple, Any], Any]) -> RemovableHandle:
+        """Call hook(module, args, output) after each forward; a non-None result replaces output."""
+        return RemovableHandle(self._forward_hooks, hook)
 
     # ---- registration -----------------------------------------------------------------------
 
@@ -103,6 +136,12 @@ class Module:
         elif modules is not None and name in modules:
             self._check_replacement(name, value, "a Module")
             modules[name] = None
+        elif name in self.__dict__.get("_buffers", ()):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} to buffer '{name}': assign a Tensor or None"
+                )
+            self._buffers[name] = value
         object.__setattr__(self, name, value)
 
     @staticmethod
@@ -114,8 +153,9 @@ class Module:
             )
 
     def __delattr__(self, name: str) -> None:
-        self._parameters.pop(name, None)
-        self._modules.pop(name, None)
+        for registry in (self._parameters, self._modules, self._buffers):
+            registry.pop(name, None)
+        self._non_persistent_buffers.discard(name)
         object.__delattr__(self, name)
 
     def _register(self, name: str, value: Parameter | Module | None, value_is_module: bool) -> None:
@@ -123,6 +163,8 @@ class Module:
         if not value_is_module:
             own, other = other, own
         other.pop(name, None)
+        self._buffers.pop(name, None)  # a Parameter or Module assigned over a buffer replaces it
+        self._non_persistent_buffers.discard(name)
         own[name] = value
         object.__setattr__(self, name, value)
 
@@ -137,6 +179,21 @@ class Module:
         self._register(name, module, value_is_module=True)
 
     register_module = add_module
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Register tensor as state that is not learned (e.g. a running mean) under name.
+
+        It is in state_dict unless persistent=False, and converted by `.to(dtype)` when floating.
+        """
+        self._check_new_name(name, tensor, Tensor, self._buffers)
+        if isinstance(tensor, Parameter):
+            raise TypeError(f"buffer '{name}' cannot be a Parameter: use register_parameter")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
+        object.__setattr__(self, name, tensor)
 
     def _check_new_name(self, name: Any, value: Any, expected: type, registry: dict) -> None:
         if value is not None and not isinstance(value, expected):
@@ -181,6 +238,22 @@ class Module:
         for _, module in self.named_children():
             yield module
 
+    def _named_members(
+        self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool
+    ) -> Iterator[tuple[str, Tensor]]:
+        if recurse:
+            modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+        else:
+            modules = iter([(prefix, self)])
+        seen: set[int] = set()
+        for module_prefix, module in modules:
+            for name, value in getattr(module, registry).items():
+                if value is None or id(value) in seen:
+                    continue
+                if remove_duplicate:
+                    seen.add(id(value))
+                yield _join(module_prefix, name), value
+
     def named_parameters(
         self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
     ) -> Iterator[tuple[str, Parameter]]:
@@ -188,22 +261,42 @@ class Module:
 
         A Parameter shared by several modules is listed once unless remove_duplicate=False.
         """
-        if recurse:
-            modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
-        else:
-            modules = iter([(prefix, self)])
-        seen: set[Parameter] = set()
-        for module_prefix, module in modules:
-            for name, param in module._parameters.items():
-                if param is None or param in seen:
-                    continue
-                if remove_duplicate:
-                    seen.add(param)
-                yield _join(module_prefix, name), param
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
+
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
+        """Every buffer (persistent or not) with its dotted name, as named_parameters."""
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def get_submodule(self, target: str) -> Module:
+        """The submodule at a dotted path such as 'encoder.layers.0' ('' is self)."""
+        module = self
+        for name in target.split(".") if target else []:
+            if name not in module._modules:
+                raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+            module = module._modules[name]
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{name}` is not an nn.Module")
+        return module
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The Parameter at a dotted path such as 'encoder.layers.0.weight'."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+        if name not in module._parameters or module._parameters[name] is None:
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return module._parameters[name]
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call fn on every submodule, then on self (e.g. to initialise weights); return self."""
@@ -251,12 +344,12 @@ class Module:
             return self
         if dtype.kind != "f":
             raise TypeError(f"Module.to: parameters must stay floating point, so {dtype} is not allowed")
-        for param in self.parameters():
-            if param.dtype.kind != "f":
+        for tensor in [*self.parameters(), *self.buffers()]:
+            if tensor.dtype.kind != "f":
                 continue
-            param._array = param._array.astype(dtype, copy=False)
-            if param.grad is not None:
-                param.grad._array = param.grad._array.astype(dtype, copy=False)
+            tensor._array = tensor._array.astype(dtype, copy=False)
+            if tensor.grad is not None:
+                tensor.grad._array = tensor.grad._array.astype(dtype, copy=False)
         return self
 
     def cpu(self) -> Module:
@@ -274,47 +367,66 @@ class Module:
     def double(self) -> Module:
         return self.to(np.float64)
 
-    def state_dict(self) -> OrderedDict[str, Tensor]:
-        """Every parameter by dotted name, detached (sharing data with the parameter)."""
+    def half(self) -> Module:
+        return self.to(np.float16)
+
+    def _named_state(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """The state dict's entries in PyTorch's order: each module's parameters, then its
+        persistent buffers, then its children's, a shared module under each of its names."""
+        for name, param in self._parameters.items():
+            if param is not None:
+                yield prefix + name, param
+        for name, buffer in self._buffers.items():
+            if buffer is not None and name not in self._non_persistent_buffers:
+                yield prefix + name, buffer
+        for name, module in self._modules.items():
+            if module is not None:
+                yield from module._named_state(f"{prefix}{name}.")
+
+    def state_dict(self, *, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Tensor]:
+        """Every parameter and persistent buffer by dotted name (after prefix), detached and
+        sharing data, or the parameters themselves if keep_vars."""
         return OrderedDict(
-            (name, param.detach()) for name, param in self.named_parameters(remove_duplicate=False)
+            (name, tensor if keep_vars else tensor.detach()) for name, tensor in self._named_state(prefix)
         )
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
-        """Copy values (Tensors or arrays) into the existing parameters, which keep their identity.
+        """Copy values (Tensors or arrays) into the existing parameters and buffers, which keep
+        their identity.
 
         Nothing is copied unless everything fits. Missing and unexpected keys are errors when
         strict (otherwise returned); a shape mismatch is always an error. The RuntimeError
-        lists every problem at once.
+        lists every problem at once, in PyTorch's words.
         """
-        params = dict(self.named_parameters(remove_duplicate=False))
-        missing = [name for name in params if name not in state_dict]
-        unexpected = [name for name in state_dict if name not in params]
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
+        targets = dict(self._named_state())
+        missing = [name for name in targets if name not in state_dict]
+        unexpected = [name for name in state_dict if name not in targets]
         problems = []
-        if strict and missing:
-            problems.append("missing keys: " + ", ".join(map(repr, missing)))
-        if strict and unexpected:
-            problems.append("unexpected keys: " + ", ".join(map(repr, unexpected)))
+        for kind, keys in (("Missing", missing), ("Unexpected", unexpected)):
+            if strict and keys:
+                problems.append(f"{kind} key(s) in state_dict: " + ", ".join(f'"{k}"' for k in keys) + ". ")
         pairs = []
-        for name, param in params.items():
+        for name, target in targets.items():
             if name not in state_dict:
                 continue
             value = state_dict[name]
             value = np.asarray(value._array if isinstance(value, Tensor) else value)
             if value.dtype.kind not in "biuf":
                 problems.append(f"'{name}' holds {value.dtype} values, not numbers")
-            elif value.shape != param.shape:
+            elif value.shape != target.shape:
                 problems.append(
-                    f"shape mismatch for '{name}': the state dict has {value.shape}, "
-                    f"the model has {param.shape}"
+                    f"size mismatch for {name}: copying a param with shape {_size(value.shape)} from "
+                    f"checkpoint, the shape in current model is {_size(target.shape)}."
                 )
-            pairs.append((param, value))
+            pairs.append((target, value))
         if problems:
             raise RuntimeError(
-                f"load_state_dict: cannot load into {type(self).__name__}:\n  " + "\n  ".join(problems)
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems)
             )
-        for param, value in pairs:
-            param._array[...] = value
+        for target, value in pairs:
+            target._array[...] = value
         return IncompatibleKeys(missing, unexpected)
 
     # ---- printing -----------------------------------------------------------------------------
@@ -335,100 +447,6 @@ class Module:
         if len(lines) == 1 and extra:
             return f"{type(self).__name__}({extra})"
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
-
-
-class _ModuleSequence(Module):
-    """Modules kept in order: indexing (negative too), slicing, len, iteration, append."""
-
-    def __init__(self, modules: Iterable[Module] = ()) -> None:
-        super().__init__()
-        self.extend(modules)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def _key(self, index: int) -> str:
-        """The registry key of the module at a position."""
-        keys = list(self._modules)
-        if not -len(keys) <= index < len(keys):
-            raise IndexError(f"{type(self).__name__}: index {index} is out of range for {len(keys)} modules")
-        return keys[index]
-
-    def __getitem__(self, index: int | slice) -> Any:
-        if isinstance(index, slice):
-            return self._sliced(list(self._modules.items())[index])
-        return self._modules[self._key(index)]
-
-    def __setitem__(self, index: int, module: Module) -> None:
-        self.add_module(self._key(index), module)
-
-    def _sliced(self, items: list[tuple[str, Module]]) -> Module:
-        return type(self)(module for _, module in items)
-
-    def append(self, module: Module) -> _ModuleSequence:
-        """Add a module at the end; return self."""
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> _ModuleSequence:
-        """Add modules at the end, in order; return self."""
-        for module in modules:
-            self.append(module)
-        return self
-
-
-class Sequential(_ModuleSequence):
-    """Modules applied in order, each to the previous one's output.
-
-    Sequential(Linear(2, 4), Sigmoid()) names them '0', '1'; Sequential(OrderedDict(...))
-    uses the dict's names.
-    """
-
-    def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
-        if len(modules) == 1 and isinstance(modules[0], Mapping):
-            super().__init__()
-            for name, module in modules[0].items():
-                self.add_module(name, module)
-        else:
-            super().__init__(modules)
-
-    def _sliced(self, items: list[tuple[str, Module]]) -> Module:
-        return Sequential(OrderedDict(items))
-
-    def forward(self, input: Any) -> Any:
-        for module in self._modules.values():
-            input = module(input)
-        return input
-
-
-class ModuleList(_ModuleSequence):
-    """A list of modules whose parameters the owner sees, named by position: 'layers.0.weight'.
-
-    It has no forward: the owning module's forward decides how to use them.
-    """
-
-    def insert(self, index: int, module: Module) -> None:
-        """Put module before position index, renumbering the ones after it."""
-        modules = list(self)
-        modules.insert(index, module)
-        for i, m in enumerate(modules):
-            self.add_module(str(i), m)
-
-    def _child_lines(self) -> list[str]:
-        # Runs of identical modules print once, as PyTorch does: "(0-2): 3 x Linear(...)".
-        lines: list[str] = []
-        reprs = [repr(module) for module in self]
-        start = 0
-        for i, text in enumerate(reprs):
-            if i + 1 < len(reprs) and reprs[i + 1] == text:
-                continue
-            label = f"({start}): " if start == i else f"({start}-{i}): {i - start + 1} x "
-            lines.append(label + _indent(text))
-            start = i + 1
-        return lines
 
 
 def _to_arguments(args: tuple, kwargs: dict) -> tuple[Any, np.dtype | None]:
