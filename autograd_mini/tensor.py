@@ -592,7 +592,24 @@ class Tensor:
         shape = _shape_args(shape)
         return self if shape == self.shape else Reshape.apply(self, shape=shape)
 
-    view = reshape
+    def view(self, *shape: Any) -> Tensor:
+        """reshape, sharing memory: NumPy's reshape of our (always contiguous) arrays is a view, so
+        PyTorch's refusal of views of non-contiguous tensors never arises."""
+        return self.reshape(*shape)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    reshape_as = view_as
+
+    def contiguous(self, memory_format: Any = None) -> Tensor:
+        """self: arrays here are always laid out in order."""
+        return self
+
+    def unflatten(self, dim: int, sizes: Any) -> Tensor:
+        """Split dim into sizes (one may be -1)."""
+        (d,) = _normalize_dims(dim, self.ndim, "unflatten")
+        return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1 :])
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge dims start_dim..end_dim into one."""
@@ -615,7 +632,7 @@ class Tensor:
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
         return Permute.apply(self, dims=tuple(dims))
 
-    swapaxes = transpose
+    swapaxes = swapdims = transpose
 
     def t(self) -> Tensor:
         """The transpose of a matrix (tensors of at most 2 dims, as PyTorch's t())."""
@@ -638,7 +655,57 @@ class Tensor:
         shape = _shape_args(shape)
         return self if shape == self.shape else BroadcastTo.apply(self, shape=shape)
 
-    expand = broadcast_to
+    def expand(self, *sizes: Any) -> Tensor:
+        """broadcast_to, where -1 keeps that dim's size."""
+        return self.broadcast_to(movement.expanded_shape(self.shape, _shape_args(sizes)))
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.broadcast_to(other.shape)
+
+    def repeat(self, *repeats: Any) -> Tensor:
+        """Tile self repeats[i] times along dim i (new leading dims when repeats is longer)."""
+        return movement.repeat(self, _shape_args(repeats))
+
+    def tile(self, *dims: Any) -> Tensor:
+        """repeat, where fewer dims than self has are padded with 1s at the front."""
+        dims = _shape_args(dims)
+        return movement.repeat(self, (1,) * (self.ndim - len(dims)) + dims)
+
+    def repeat_interleave(self, repeats: Any, dim: int | None = None, *, output_size: Any = None) -> Tensor:
+        """Each element (or slice along dim) repeated repeats times, one after another."""
+        return movement.repeat_interleave(self, _raw(repeats), dim)
+
+    def flip(self, *dims: Any) -> Tensor:
+        """Reverse the order along each of dims."""
+        axes = _normalize_dims(_shape_args(dims), self.ndim, "flip") if self.ndim else ()
+        return self[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))]
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        """Shift elements along dims by shifts, wrapping around (flattened when dims is None)."""
+        return movement.roll(self, shifts, dims)
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        """Elements start..start+length of dim."""
+        return movement.narrow(self, dim, int(start), int(length))
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """Pieces along dim: of split_size each (the last may be shorter), or of the listed sizes."""
+        return movement.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """At most `chunks` pieces along dim, of ceil(size / chunks) each, as PyTorch's chunk."""
+        return movement.chunk(self, chunks, dim)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along dim, with dim removed."""
+        (d,) = _normalize_dims(dim, self.ndim, "unbind")
+        return tuple(self[(slice(None),) * d + (i,)] for i in range(self.shape[d]))
+
+    def movedim(self, source: Any, destination: Any) -> Tensor:
+        """Move dims source to positions destination, the others keeping their order."""
+        return movement.movedim(self, source, destination)
+
+    moveaxis = movedim
 
     def __getitem__(self, index: Any) -> Tensor:
         """NumPy indexing: ints, slices, None, ..., boolean masks and integer arrays."""
@@ -860,7 +927,7 @@ def _index(index: Any) -> Any:
 
 
 # The ops are Functions, and Function builds Tensors: so they load once Tensor exists.
-from autograd_mini import engine, functions, random, return_types  # noqa: E402
+from autograd_mini import engine, functions, movement, random, return_types  # noqa: E402
 from autograd_mini.device import DEVICE_TYPES, check_device, no_backend_error  # noqa: E402
 from autograd_mini.device import device as Device  # noqa: E402, N812
 from autograd_mini.inplace import apply_inplace, version  # noqa: E402
