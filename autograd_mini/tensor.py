@@ -716,6 +716,98 @@ class Tensor:
         takes, and a tensor or number broadcast to the selected part."""
         apply_inplace(self, "__setitem__", IndexPut, value, index=_index(index))
 
+    # ---- linear algebra ---------------------------------------------------------------------------
+
+    def mm(self, other: Any) -> Tensor:
+        """Matrix product of (n, k) and (k, m) matrices (no broadcasting: see matmul)."""
+        return matrices.product("mm", self, other, (2, 2))
+
+    def bmm(self, other: Any) -> Tensor:
+        """Batched matrix product of (b, n, k) and (b, k, m)."""
+        return matrices.product("bmm", self, other, (3, 3))
+
+    def mv(self, other: Any) -> Tensor:
+        """Matrix (n, k) times vector (k,)."""
+        return matrices.product("mv", self, other, (2, 1))
+
+    def dot(self, other: Any) -> Tensor:
+        """Inner product of two vectors of one length."""
+        return matrices.product("dot", self, other, (1, 1))
+
+    inner = dot
+
+    def outer(self, other: Tensor) -> Tensor:
+        """(n,) and (m,) to their (n, m) products."""
+        return matrices.einsum("i,j->ij", self, other)
+
+    ger = outer
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two dims, from the diagonal-th diagonal down."""
+        return matrices.triangle(self, diagonal, upper=False)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two dims, from the diagonal-th diagonal up."""
+        return matrices.triangle(self, diagonal, upper=True)
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        """A vector to the matrix holding it on the diagonal-th diagonal; a matrix to that diagonal."""
+        return matrices.diag(self, diagonal)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """The offset-th diagonal of dims dim1 and dim2, as the last dim."""
+        return matrices.diagonal(self, offset, dim1, dim2)
+
+    def trace(self) -> Tensor:
+        """The sum of a matrix's diagonal."""
+        if self.ndim != 2:
+            raise RuntimeError(f"trace: expected a matrix, not shape {self.shape}")
+        return self.diagonal().sum()
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+        """The p-norm ("fro": 2) over dim (every dim when None): see autograd_mini.linalg."""
+        return linalg.tensor_norm(self, p, dim, keepdim)
+
+    # ---- indexing ---------------------------------------------------------------------------------
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        """out[i][j][k] = self[index[i][j][k]][j][k] for dim 0 (and likewise along any dim)."""
+        return indexing.gather(self, dim, index)
+
+    def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
+        """gather, with self and indices broadcast over the other dims (flattened when dim is None)."""
+        return indexing.take_along_dim(self, indices, dim)
+
+    def take(self, index: Any) -> Tensor:
+        """The elements of the flattened tensor at index, in index's shape."""
+        return indexing.take(self, index)
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        """The slices along dim at the positions of a 1-D index."""
+        return indexing.index_select(self, dim, index)
+
+    def masked_select(self, mask: Any) -> Tensor:
+        """The elements where a boolean mask (broadcast) is true, as a 1-D tensor."""
+        return indexing.masked_select(self, mask)
+
+    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+        """self with src's (or value's) elements written along dim at the places index names:
+        out[index[i][j]][j] = src[i][j] for dim 0."""
+        return indexing.scatter(self, dim, index, value if src is None else src, add=False)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        """scatter, adding src's elements (repeated places add up) instead of writing them."""
+        return indexing.scatter(self, dim, index, src, add=True, op="scatter_add")
+
+    def index_add(self, dim: int, index: Any, source: Any, *, alpha: float = 1) -> Tensor:
+        """self with alpha * source's slices added along dim at the positions of index."""
+        values, options = indexing.index_add_args(self, dim, index, source, alpha)
+        return IndexAdd.apply(self, values, **options)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """The int64 indices of the nonzero elements: (n, ndim), or one vector per dim."""
+        return indexing.nonzero(self, as_tuple)
+
     # ---- in place: the tensor keeps its identity and memory -------------------------------------
     # autograd_mini.inplace runs the out-of-place op, writes its result into the tensor's array and,
     # when a gradient is needed, makes the op's node the tensor's grad_fn.
@@ -727,6 +819,18 @@ class Tensor:
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
         return apply_inplace(self, "sub_", Sub, other if alpha == 1 else alpha * other)
+
+    def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+        picked, values = indexing.scatter_args(self, dim, index, value if src is None else src, "scatter_")
+        return apply_inplace(self, "scatter_", IndexPut, values, index=picked)
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
+        picked, values = indexing.scatter_args(self, dim, index, src, "scatter_add_")
+        return apply_inplace(self, "scatter_add_", IndexAdd, values, index=picked)
+
+    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: float = 1) -> Tensor:
+        values, options = indexing.index_add_args(self, dim, index, source, alpha)
+        return apply_inplace(self, "index_add_", IndexAdd, values, **options)
 
     def mul_(self, other: Any) -> Tensor:
         return apply_inplace(self, "mul_", Mul, other)
@@ -927,12 +1031,12 @@ def _index(index: Any) -> Any:
 
 
 # The ops are Functions, and Function builds Tensors: so they load once Tensor exists.
-from autograd_mini import engine, functions, movement, random, return_types  # noqa: E402
+from autograd_mini import engine, functions, indexing, linalg, matrices, movement, random, return_types  # noqa: E402
 from autograd_mini.device import DEVICE_TYPES, check_device, no_backend_error  # noqa: E402
 from autograd_mini.device import device as Device  # noqa: E402, N812
 from autograd_mini.inplace import apply_inplace, version  # noqa: E402
 from autograd_mini.ops.arithmetic import Add, Div, FloorDivide, Mul, Neg, Pow, Remainder, Sub  # noqa: E402
-from autograd_mini.ops.index import GetItem, IndexPut  # noqa: E402
+from autograd_mini.ops.index import GetItem, IndexAdd, IndexPut  # noqa: E402
 from autograd_mini.ops.linalg import Matmul  # noqa: E402
 from autograd_mini.ops.reduce import LogSoftmax, LogSumExp, Max, Mean, Min, Softmax, Sum, Var  # noqa: E402
 from autograd_mini.ops.shape import BroadcastTo, Clone, Fill, Permute, Reshape  # noqa: E402
