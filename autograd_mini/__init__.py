@@ -33,6 +33,7 @@ from autograd_mini.engine import grad
 from autograd_mini.function import Function
 from autograd_mini.functions import cat, concatenate, matmul, maximum, minimum, stack, where
 from autograd_mini.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from autograd_mini.matrices import einsum
 from autograd_mini.random import (
     Generator,
     default_generator,
@@ -56,6 +57,16 @@ sum, mean, max, min, var, std = Tensor.sum, Tensor.mean, Tensor.max, Tensor.min,
 logsumexp, softmax, log_softmax = Tensor.logsumexp, Tensor.softmax, Tensor.log_softmax
 reshape, flatten, permute, transpose = Tensor.reshape, Tensor.flatten, Tensor.permute, Tensor.transpose
 squeeze, unsqueeze, broadcast_to = Tensor.squeeze, Tensor.unsqueeze, Tensor.broadcast_to
+tile, repeat_interleave, flip, roll = Tensor.tile, Tensor.repeat_interleave, Tensor.flip, Tensor.roll
+narrow, split, chunk, unbind = Tensor.narrow, Tensor.split, Tensor.chunk, Tensor.unbind
+movedim, moveaxis, swapaxes, swapdims = Tensor.movedim, Tensor.moveaxis, Tensor.swapaxes, Tensor.swapdims
+unflatten, t, mm, bmm = Tensor.unflatten, Tensor.t, Tensor.mm, Tensor.bmm
+mv, dot, inner, outer = Tensor.mv, Tensor.dot, Tensor.inner, Tensor.outer
+ger, tril, triu, diag = Tensor.ger, Tensor.tril, Tensor.triu, Tensor.diag
+diagonal, trace, norm, gather = Tensor.diagonal, Tensor.trace, Tensor.norm, Tensor.gather
+take_along_dim, take, index_select = Tensor.take_along_dim, Tensor.take, Tensor.index_select
+masked_select, scatter, scatter_add = Tensor.masked_select, Tensor.scatter, Tensor.scatter_add
+index_add, nonzero = Tensor.index_add, Tensor.nonzero
 
 # Dtype names as PyTorch spells them (they are NumPy's dtypes), for tensor(..., dtype=am.float64).
 float16, float32, float64 = np.float16, np.float32, np.float64
@@ -63,22 +74,38 @@ int32, int64, uint8, bool = np.int32, np.int64, np.uint8, np.bool_  # noqa: A001
 float, double, long = np.float32, np.float64, np.int64  # noqa: A001
 
 # The layers, losses and optimizers load last: they are built on everything above.
-from autograd_mini import accelerator, autograd, cuda, nn, optim, random, return_types, testing, utils, viz  # noqa: E402
+from autograd_mini import (  # noqa: E402
+    accelerator,
+    autograd,
+    cuda,
+    linalg,
+    nn,
+    optim,
+    random,
+    return_types,
+    testing,
+    utils,
+    viz,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError", "CheckpointError", "Function", "Generator", "ModuleType", "Tensor", "abs",
-    "accelerator", "arange", "autograd", "bernoulli", "bool", "broadcast_to", "cat", "clamp", "clip",
-    "concatenate", "cos", "cuda", "default_generator", "detect_anomaly", "device", "double", "empty",
-    "empty_like", "enable_grad", "exp", "eye", "flatten", "float", "float16", "float32", "float64",
-    "from_numpy", "full", "full_like", "get_default_dtype", "get_rng_state", "grad", "inference_mode",
-    "initial_seed", "int32", "int64", "is_grad_enabled", "leaky_relu", "linspace", "load", "log",
-    "log_softmax", "logsumexp", "long", "manual_seed", "matmul", "max", "maximum", "mean", "min",
-    "minimum", "multinomial", "nn", "no_grad", "normal", "ones", "ones_like", "optim", "permute",
-    "rand", "rand_like", "randint", "randint_like", "randn", "randn_like", "random", "randperm", "relu",
-    "reshape", "return_types", "save", "seed", "set_default_dtype", "set_detect_anomaly",
-    "set_grad_enabled", "set_rng_state", "sigmoid", "sin", "softmax", "sqrt", "squeeze", "stack", "std",
-    "sum", "tanh", "tensor", "testing", "transpose", "uint8", "unsqueeze", "utils", "var", "viz", "where",
-    "zeros", "zeros_like"
+    "accelerator", "arange", "autograd", "bernoulli", "bmm", "bool", "broadcast_to", "cat", "chunk",
+    "clamp", "clip", "concatenate", "cos", "cuda", "default_generator", "detect_anomaly", "device",
+    "diag", "diagonal", "dot", "double", "einsum", "empty", "empty_like", "enable_grad", "exp", "eye",
+    "flatten", "flip", "float", "float16", "float32", "float64", "from_numpy", "full", "full_like",
+    "gather", "ger", "get_default_dtype", "get_rng_state", "grad", "index_add", "index_select",
+    "inference_mode", "initial_seed", "inner", "int32", "int64", "is_grad_enabled", "leaky_relu",
+    "linalg", "linspace", "load", "log", "log_softmax", "logsumexp", "long", "manual_seed",
+    "masked_select", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "moveaxis", "movedim",
+    "multinomial", "mv", "narrow", "nn", "no_grad", "nonzero", "norm", "normal", "ones", "ones_like",
+    "optim", "outer", "permute", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like",
+    "random", "randperm", "relu", "repeat_interleave", "reshape", "return_types", "roll", "save",
+    "scatter", "scatter_add", "seed", "set_default_dtype", "set_detect_anomaly", "set_grad_enabled",
+    "set_rng_state", "sigmoid", "sin", "softmax", "split", "sqrt", "squeeze", "stack", "std", "sum",
+    "swapaxes", "swapdims", "t", "take", "take_along_dim", "tanh", "tensor", "testing", "tile", "trace",
+    "transpose", "tril", "triu", "uint8", "unbind", "unflatten", "unsqueeze", "utils", "var", "viz",
+    "where", "zeros", "zeros_like"
 ]

@@ -19,8 +19,11 @@ from autograd_mini.ops.unary import Abs, Cos, Exp, Log, Maximum, Minimum, Sin, S
 from autograd_mini.tensor import Tensor, _axis, _raw
 
 
-def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """Elementwise `a` where condition holds, else `b` (all three broadcast together)."""
+def where(condition: Any, a: Any = None, b: Any = None) -> Any:
+    """Elementwise `a` where condition holds, else `b` (all three broadcast together); with the
+    condition alone, the indices where it holds: condition.nonzero(as_tuple=True)."""
+    if a is None and b is None:
+        return (condition if isinstance(condition, Tensor) else Tensor(condition)).nonzero(as_tuple=True)
     return Where.apply(_raw(condition) if isinstance(condition, Tensor) else np.asarray(condition), a, b)
 
 

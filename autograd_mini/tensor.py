@@ -612,7 +612,24 @@ class Tensor:
         shape = _shape_args(shape)
         return self if shape == self.shape else Reshape.apply(self, shape=shape)
 
-    view = reshape
+    def view(self, *shape: Any) -> Tensor:
+        """reshape, sharing memory: NumPy's reshape of our (always contiguous) arrays is a view, so
+        PyTorch's refusal of views of non-contiguous tensors never arises."""
+        return self.reshape(*shape)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    reshape_as = view_as
+
+    def contiguous(self, memory_format: Any = None) -> Tensor:
+        """self: arrays here are always laid out in order."""
+        return self
+
+    def unflatten(self, dim: int, sizes: Any) -> Tensor:
+        """Split dim into sizes (one may be -1)."""
+        (d,) = _normalize_dims(dim, self.ndim, "unflatten")
+        return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1 :])
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge dims start_dim..end_dim into one."""
@@ -637,7 +654,7 @@ class Tensor:
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
         return Permute.apply(self, dims=tuple(dims))
 
-    swapaxes = transpose
+    swapaxes = swapdims = transpose
 
     def t(self) -> Tensor:
         """The transpose of a matrix (tensors of at most 2 dims, as PyTorch's t())."""
@@ -660,7 +677,57 @@ class Tensor:
         shape = _shape_args(shape)
         return self if shape == self.shape else BroadcastTo.apply(self, shape=shape)
 
-    expand = broadcast_to
+    def expand(self, *sizes: Any) -> Tensor:
+        """broadcast_to, where -1 keeps that dim's size."""
+        return self.broadcast_to(movement.expanded_shape(self.shape, _shape_args(sizes)))
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.broadcast_to(other.shape)
+
+    def repeat(self, *repeats: Any) -> Tensor:
+        """Tile self repeats[i] times along dim i (new leading dims when repeats is longer)."""
+        return movement.repeat(self, _shape_args(repeats))
+
+    def tile(self, *dims: Any) -> Tensor:
+        """repeat, where fewer dims than self has are padded with 1s at the front."""
+        dims = _shape_args(dims)
+        return movement.repeat(self, (1,) * (self.ndim - len(dims)) + dims)
+
+    def repeat_interleave(self, repeats: Any, dim: int | None = None, *, output_size: Any = None) -> Tensor:
+        """Each element (or slice along dim) repeated repeats times, one after another."""
+        return movement.repeat_interleave(self, _raw(repeats), dim)
+
+    def flip(self, *dims: Any) -> Tensor:
+        """Reverse the order along each of dims."""
+        axes = _normalize_dims(_shape_args(dims), self.ndim, "flip") if self.ndim else ()
+        return self[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))]
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        """Shift elements along dims by shifts, wrapping around (flattened when dims is None)."""
+        return movement.roll(self, shifts, dims)
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        """Elements start..start+length of dim."""
+        return movement.narrow(self, dim, int(start), int(length))
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """Pieces along dim: of split_size each (the last may be shorter), or of the listed sizes."""
+        return movement.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """At most `chunks` pieces along dim, of ceil(size / chunks) each, as PyTorch's chunk."""
+        return movement.chunk(self, chunks, dim)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along dim, with dim removed."""
+        (d,) = _normalize_dims(dim, self.ndim, "unbind")
+        return tuple(self[(slice(None),) * d + (i,)] for i in range(self.shape[d]))
+
+    def movedim(self, source: Any, destination: Any) -> Tensor:
+        """Move dims source to positions destination, the others keeping their order."""
+        return movement.movedim(self, source, destination)
+
+    moveaxis = movedim
 
     def __getitem__(self, index: Any) -> Tensor:
         """NumPy indexing: ints, slices, None, ..., boolean masks and integer arrays."""
@@ -670,6 +737,98 @@ class Tensor:
         """t[index] = value, in place and recorded (PyTorch's index_put_): any index __getitem__
         takes, and a tensor or number broadcast to the selected part."""
         apply_inplace(self, "__setitem__", IndexPut, value, index=_index(index))
+
+    # ---- linear algebra ---------------------------------------------------------------------------
+
+    def mm(self, other: Any) -> Tensor:
+        """Matrix product of (n, k) and (k, m) matrices (no broadcasting: see matmul)."""
+        return matrices.product("mm", self, other, (2, 2))
+
+    def bmm(self, other: Any) -> Tensor:
+        """Batched matrix product of (b, n, k) and (b, k, m)."""
+        return matrices.product("bmm", self, other, (3, 3))
+
+    def mv(self, other: Any) -> Tensor:
+        """Matrix (n, k) times vector (k,)."""
+        return matrices.product("mv", self, other, (2, 1))
+
+    def dot(self, other: Any) -> Tensor:
+        """Inner product of two vectors of one length."""
+        return matrices.product("dot", self, other, (1, 1))
+
+    inner = dot
+
+    def outer(self, other: Tensor) -> Tensor:
+        """(n,) and (m,) to their (n, m) products."""
+        return matrices.einsum("i,j->ij", self, other)
+
+    ger = outer
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two dims, from the diagonal-th diagonal down."""
+        return matrices.triangle(self, diagonal, upper=False)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two dims, from the diagonal-th diagonal up."""
+        return matrices.triangle(self, diagonal, upper=True)
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        """A vector to the matrix holding it on the diagonal-th diagonal; a matrix to that diagonal."""
+        return matrices.diag(self, diagonal)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """The offset-th diagonal of dims dim1 and dim2, as the last dim."""
+        return matrices.diagonal(self, offset, dim1, dim2)
+
+    def trace(self) -> Tensor:
+        """The sum of a matrix's diagonal."""
+        if self.ndim != 2:
+            raise RuntimeError(f"trace: expected a matrix, not shape {self.shape}")
+        return self.diagonal().sum()
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+        """The p-norm ("fro": 2) over dim (every dim when None): see autograd_mini.linalg."""
+        return linalg.tensor_norm(self, p, dim, keepdim)
+
+    # ---- indexing ---------------------------------------------------------------------------------
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        """out[i][j][k] = self[index[i][j][k]][j][k] for dim 0 (and likewise along any dim)."""
+        return indexing.gather(self, dim, index)
+
+    def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
+        """gather, with self and indices broadcast over the other dims (flattened when dim is None)."""
+        return indexing.take_along_dim(self, indices, dim)
+
+    def take(self, index: Any) -> Tensor:
+        """The elements of the flattened tensor at index, in index's shape."""
+        return indexing.take(self, index)
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        """The slices along dim at the positions of a 1-D index."""
+        return indexing.index_select(self, dim, index)
+
+    def masked_select(self, mask: Any) -> Tensor:
+        """The elements where a boolean mask (broadcast) is true, as a 1-D tensor."""
+        return indexing.masked_select(self, mask)
+
+    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+        """self with src's (or value's) elements written along dim at the places index names:
+        out[index[i][j]][j] = src[i][j] for dim 0."""
+        return indexing.scatter(self, dim, index, value if src is None else src, add=False)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        """scatter, adding src's elements (repeated places add up) instead of writing them."""
+        return indexing.scatter(self, dim, index, src, add=True, op="scatter_add")
+
+    def index_add(self, dim: int, index: Any, source: Any, *, alpha: float = 1) -> Tensor:
+        """self with alpha * source's slices added along dim at the positions of index."""
+        values, options = indexing.index_add_args(self, dim, index, source, alpha)
+        return IndexAdd.apply(self, values, **options)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """The int64 indices of the nonzero elements: (n, ndim), or one vector per dim."""
+        return indexing.nonzero(self, as_tuple)
 
     # ---- in place: the tensor keeps its identity and memory -------------------------------------
     # autograd_mini.inplace runs the out-of-place op, writes its result into the tensor's array and,
@@ -682,6 +841,18 @@ class Tensor:
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
         return apply_inplace(self, "sub_", Sub, other if alpha == 1 else alpha * other)
+
+    def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+        picked, values = indexing.scatter_args(self, dim, index, value if src is None else src, "scatter_")
+        return apply_inplace(self, "scatter_", IndexPut, values, index=picked)
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
+        picked, values = indexing.scatter_args(self, dim, index, src, "scatter_add_")
+        return apply_inplace(self, "scatter_add_", IndexAdd, values, index=picked)
+
+    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: float = 1) -> Tensor:
+        values, options = indexing.index_add_args(self, dim, index, source, alpha)
+        return apply_inplace(self, "index_add_", IndexAdd, values, **options)
 
     def mul_(self, other: Any) -> Tensor:
         return apply_inplace(self, "mul_", Mul, other)
@@ -905,12 +1076,12 @@ def _index(index: Any) -> Any:
 
 
 # The ops are Functions, and Function builds Tensors: so they load once Tensor exists.
-from autograd_mini import engine, functions, random, return_types  # noqa: E402
+from autograd_mini import engine, functions, indexing, linalg, matrices, movement, random, return_types  # noqa: E402
 from autograd_mini.device import DEVICE_TYPES, check_device, no_backend_error  # noqa: E402
 from autograd_mini.device import device as Device  # noqa: E402, N812
 from autograd_mini.inplace import apply_inplace, version  # noqa: E402
 from autograd_mini.ops.arithmetic import Add, Div, FloorDivide, Mul, Neg, Pow, Remainder, Sub  # noqa: E402
-from autograd_mini.ops.index import GetItem, IndexPut, IntegersFirst  # noqa: E402
+from autograd_mini.ops.index import GetItem, IndexAdd, IndexPut, IntegersFirst  # noqa: E402
 from autograd_mini.ops.linalg import Matmul  # noqa: E402
 from autograd_mini.ops.reduce import (  # noqa: E402
     Amax,

@@ -135,3 +135,21 @@ class IndexPut(Function):
     @staticmethod
     def backward(ctx, grad):
         return np.where(ctx.written, 0, grad), select(grad, ctx.index)
+
+
+class IndexAdd(Function):
+    """x with `values` added at `index`, once per occurrence of a repeated place (scatter_add,
+    index_add). x's gradient passes unchanged; values get the gradient of their places."""
+
+    shape_failure = "do not match"
+
+    @staticmethod
+    def forward(ctx, x, values, *, index):
+        out = x.copy()
+        np.add.at(out, index, values)
+        ctx.index = index
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad[ctx.index]

@@ -7,6 +7,8 @@ float64 data goes through a float32 model (in float64) and integer data takes th
 
 from __future__ import annotations
 
+import numpy as np
+
 from autograd_mini.dtypes import cast, require_same, result_type
 from autograd_mini.function import Function
 
@@ -75,3 +77,48 @@ class Linear(Function):
         grad_w = flat_grad.T @ flat_x if need_w else None
         grad_b = flat_grad.sum(axis=0) if need_b else None
         return grad_x, grad_w, grad_b
+
+
+def einsum(equation: str, *operands):
+    """np.einsum on arrays; recorded as an Einsum when any operand is a Tensor (create_graph)."""
+    if all(isinstance(x, (np.ndarray, np.generic)) for x in operands):
+        return np.einsum(equation, *operands)
+    return Einsum.apply(*operands, equation=equation)
+
+
+class Einsum(Function):
+    """A sum of products named by subscripts, as "ij,jk->ik", in explicit form (see
+    autograd_mini.linalg.explicit_equation). Each operand's gradient is the einsum of the
+    incoming gradient with the other operands, onto that operand's subscripts; a subscript found
+    in no other place is summed over in forward, so its gradient is spread by a vector of ones.
+    """
+
+    shape_failure = "do not match the subscripts"
+
+    @staticmethod
+    def forward(ctx, *operands, equation):
+        ctx.inputs, ctx.output = equation.split("->")
+        ctx.inputs = ctx.inputs.split(",")
+        ctx.save_for_backward(*operands)
+        return np.einsum(equation, *operands)
+
+    @staticmethod
+    def backward(ctx, grad):
+        operands = ctx.saved_tensors
+        grads = []
+        for i, (subscripts, need) in enumerate(zip(ctx.inputs, ctx.needs_input_grad)):
+            if not need:
+                grads.append(None)
+                continue
+            if len(set(subscripts)) < len(subscripts):
+                raise NotImplementedError(
+                    f"einsum: no gradient for an operand with a repeated subscript ({subscripts!r})"
+                )
+            others = [s for j, s in enumerate(ctx.inputs) if j != i]
+            seen = ctx.output + "".join(others)
+            lonely = [c for c in subscripts if c not in seen]
+            ones = [np.ones(operands[i].shape[subscripts.index(c)], grad.dtype) for c in lonely]
+            terms = ",".join([ctx.output, *others, *lonely])
+            rest = [x for j, x in enumerate(operands) if j != i]
+            grads.append(einsum(f"{terms}->{subscripts}", grad, *rest, *ones))
+        return tuple(grads)
