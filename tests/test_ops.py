@@ -246,7 +246,12 @@ OPS = [
     Op("silu", F.silu, lambda x: x / (1 + np.exp(-x))),
     Op("mish", F.mish, lambda x: x * np.tanh(np.log1p(np.exp(x)))),
     Op("elu", lambda x: F.elu(x, 0.7), lambda x: np.where(x > 0, x, 0.7 * (np.exp(x) - 1)), domain=NONZERO),
-    Op("celu", lambda x: F.celu(x, 2.0), lambda x: np.where(x > 0, x, 2 * (np.exp(x / 2) - 1)), domain=NONZERO),
+    Op(
+        "celu",
+        lambda x: F.celu(x, 2.0),
+        lambda x: np.where(x > 0, x, 2 * (np.exp(x / 2) - 1)),
+        domain=NONZERO,
+    ),
     Op(
         "selu",
         F.selu,
@@ -282,8 +287,19 @@ OPS = [
         domain=OFF_HARD_KINKS,
         piecewise_linear=True,
     ),
-    Op("hardswish", lambda x: F.hardswish(2 * x), lambda x: 2 * x * np.clip(2 * x / 6 + 0.5, 0, 1), domain=OFF_HARD_KINKS),
-    Op("prelu", lambda x, w: F.prelu(x, w.reshape(1)), lambda x, w: np.where(x > 0, x, w * x), PRELU, (NONZERO, ANY)),
+    Op(
+        "hardswish",
+        lambda x: F.hardswish(2 * x),
+        lambda x: 2 * x * np.clip(2 * x / 6 + 0.5, 0, 1),
+        domain=OFF_HARD_KINKS,
+    ),
+    Op(
+        "prelu",
+        lambda x, w: F.prelu(x, w.reshape(1)),
+        lambda x, w: np.where(x > 0, x, w * x),
+        PRELU,
+        (NONZERO, ANY),
+    ),
     Op(
         "clamp",
         lambda x: x.clamp(-0.5, 0.5),
