@@ -301,6 +301,7 @@ ZERO_D_OPTIONS = {
     "cat": None,
     "stack": [{"dim": 0}, {"dim": -1}],
     "matmul": None,
+    "prelu": None,  # its table row reshapes the slope to (1,): not a 0-d case
 }
 for _name in ("mean", "max", "min", "logsumexp"):
     ZERO_D_OPTIONS[_name] = ZERO_D_OPTIONS["sum"]

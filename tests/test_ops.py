@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from numpy.lib.array_utils import normalize_axis_tuple
 
 import autograd_mini as am
+from autograd_mini.nn import functional as F
 from autograd_mini.testing import gradcheck, gradgradcheck
 from autograd_mini.testing import strategies as ams
 
@@ -30,6 +31,7 @@ ANY = ams.floats_in(-2, 2)
 POSITIVE = ams.floats_in(0, 3, exclude=[0], margin=0.2)  # log, sqrt, a base with a real power
 NONZERO = ams.floats_in(-2, 2, exclude=[0], margin=0.2)  # abs, relu, 1/x: off the kink or pole
 OFF_CLAMP_BOUNDS = ams.floats_in(-2, 2, exclude=[-0.5, 0.5], margin=0.05)
+OFF_HARD_KINKS = ams.floats_in(-2, 2, exclude=[-1.5, 0, 1.5], margin=0.05)  # relu6(4x), hard*(2x)
 # Max, min, maximum and minimum have kinks at ties: draw from grids 1/8 apart, and give the
 # second operand of maximum/minimum a grid shifted by 1/16, so no two compared values are close.
 GRID = st.integers(-16, 16).map(lambda k: k / 8)
@@ -41,6 +43,7 @@ SHIFTED_GRID = GRID.map(lambda v: v + 1 / 16)
 
 UNARY = ams.shapes().map(lambda s: ((s,), {}))
 BINARY = ams.broadcastable_shapes(2).map(lambda b: (b.input_shapes, {}))
+PRELU = ams.shapes().map(lambda s: ((s, ()), {}))  # any input, one slope
 MATMUL = ams.matmul_shapes().map(lambda b: (b.input_shapes, {}))
 
 
@@ -148,6 +151,9 @@ def stack_inputs(draw: st.DrawFn) -> tuple:
 
 # ---- NumPy formulas for the references --------------------------------------------------------
 
+np_erf = np.vectorize(math.erf, otypes=[float])
+
+
 
 def every_dim_if_empty(reduce: Callable) -> Callable:
     """A NumPy reduction with PyTorch's meaning of dim=(): every dim (NumPy's axis=() is none)."""
@@ -235,6 +241,69 @@ OPS = [
         lambda x: np.where(x > 0, x, 0.2 * x),
         domain=NONZERO,
         piecewise_linear=True,
+    ),
+    Op("gelu", F.gelu, lambda x: x * 0.5 * (1 + np_erf(x / math.sqrt(2)))),
+    Op(
+        "gelu_tanh",
+        lambda x: F.gelu(x, approximate="tanh"),
+        lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3))),
+    ),
+    Op("silu", F.silu, lambda x: x / (1 + np.exp(-x))),
+    Op("mish", F.mish, lambda x: x * np.tanh(np.log1p(np.exp(x)))),
+    Op("elu", lambda x: F.elu(x, 0.7), lambda x: np.where(x > 0, x, 0.7 * (np.exp(x) - 1)), domain=NONZERO),
+    Op(
+        "celu",
+        lambda x: F.celu(x, 2.0),
+        lambda x: np.where(x > 0, x, 2 * (np.exp(x / 2) - 1)),
+        domain=NONZERO,
+    ),
+    Op(
+        "selu",
+        F.selu,
+        lambda x: F.SELU_SCALE * np.where(x > 0, x, F.SELU_ALPHA * (np.exp(x) - 1)),
+        domain=NONZERO,
+    ),
+    Op(
+        "softplus",
+        lambda x: F.softplus(x, beta=2.0, threshold=1.0),
+        lambda x: np.where(2 * x > 1, x, np.log1p(np.exp(2 * x)) / 2),
+        domain=OFF_CLAMP_BOUNDS,
+    ),
+    Op("softsign", F.softsign, lambda x: x / (1 + np.abs(x)), domain=NONZERO),
+    Op("logsigmoid", F.logsigmoid, lambda x: -np.log1p(np.exp(-x))),
+    Op(
+        "hardtanh",
+        lambda x: F.hardtanh(x, -0.5, 0.5),
+        lambda x: np.clip(x, -0.5, 0.5),
+        domain=OFF_CLAMP_BOUNDS,
+        piecewise_linear=True,
+    ),
+    Op(
+        "relu6",
+        lambda x: F.relu6(4 * x),
+        lambda x: np.clip(4 * x, 0, 6),
+        domain=OFF_HARD_KINKS,
+        piecewise_linear=True,
+    ),
+    Op(
+        "hardsigmoid",
+        lambda x: F.hardsigmoid(2 * x),
+        lambda x: np.clip(2 * x / 6 + 0.5, 0, 1),
+        domain=OFF_HARD_KINKS,
+        piecewise_linear=True,
+    ),
+    Op(
+        "hardswish",
+        lambda x: F.hardswish(2 * x),
+        lambda x: 2 * x * np.clip(2 * x / 6 + 0.5, 0, 1),
+        domain=OFF_HARD_KINKS,
+    ),
+    Op(
+        "prelu",
+        lambda x, w: F.prelu(x, w.reshape(1)),
+        lambda x, w: np.where(x > 0, x, w * x),
+        PRELU,
+        (NONZERO, ANY),
     ),
     Op(
         "clamp",

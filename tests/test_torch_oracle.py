@@ -90,6 +90,22 @@ TORCH = {
     "sigmoid": torch.sigmoid,
     "relu": torch.relu,
     "leaky_relu": lambda x: torch.nn.functional.leaky_relu(x, 0.2),
+    "gelu": torch.nn.functional.gelu,
+    "gelu_tanh": lambda x: torch.nn.functional.gelu(x, approximate="tanh"),
+    "silu": torch.nn.functional.silu,
+    "mish": torch.nn.functional.mish,
+    "elu": lambda x: torch.nn.functional.elu(x, 0.7),
+    "celu": lambda x: torch.where(x > 0, x, 2 * torch.expm1(x / 2)),
+    "selu": torch.nn.functional.selu,
+    "softplus": lambda x: torch.nn.functional.softplus(x, beta=2.0, threshold=1.0),
+    "softsign": torch.nn.functional.softsign,
+    "logsigmoid": torch.nn.functional.logsigmoid,
+    "hardtanh": lambda x: torch.nn.functional.hardtanh(x, -0.5, 0.5),
+    "relu6": lambda x: torch.nn.functional.relu6(4 * x),
+    # PyTorch's hardsigmoid and celu use a float32 1/6 and 1/alpha in their gradients
+    "hardsigmoid": lambda x: (2 * x / 6 + 0.5).clamp(0, 1),
+    "hardswish": lambda x: torch.nn.functional.hardswish(2 * x),
+    "prelu": lambda x, w: torch.nn.functional.prelu(x, w.reshape(1)),
     "maximum": torch.maximum,
     "minimum": torch.minimum,
     "where": lambda a, b, condition: torch.where(torch.from_numpy(condition), a, b),
@@ -175,6 +191,10 @@ def test_op_matches_pytorch(op, data):
 ACTIVATIONS = [
     ("ReLU", ()), ("LeakyReLU", (0.1,)), ("Sigmoid", ()), ("Tanh", ()), ("Softmax", (1,)),
     ("LogSoftmax", (1,)), ("Identity", ()), ("Flatten", ()), ("Dropout", (0.5,)),
+    ("GELU", ()), ("GELU", ("tanh",)), ("SiLU", ()), ("Mish", ()), ("ELU", (0.5,)), ("CELU", (1.5,)),
+    ("SELU", ()), ("Softplus", (2.0, 1.0)), ("Softsign", ()), ("LogSigmoid", ()), ("Hardtanh", (-0.5, 0.8)),
+    ("ReLU6", ()), ("Hardsigmoid", ()), ("Hardswish", ()), ("PReLU", ()), ("Softmin", (1,)),
+    ("GLU", (1,)), ("Unflatten", (1, (-1,))),
 ]
 
 
@@ -189,10 +209,13 @@ def twin_models(*specs):
 
 
 def mlp_specs(activation):
-    return [("Linear", (3, 5)), activation, ("Linear", (5, 4)), activation]
+    widen = 2 if activation[0] == "GLU" else 1  # GLU halves its input
+    return [("Linear", (3, 5 * widen)), activation, ("Linear", (5, 4 * widen)), activation]
 
 
 INPUT = np.linspace(-2, 2, 18).reshape(6, 3)
+# PyTorch's float64 hardsigmoid gradient is float32's 1/6: agreement to float32 rounding there
+FLOAT32_GRADIENT = {"Hardsigmoid"}
 LOSSES = {
     "MSELoss": np.linspace(-1, 1, 24).reshape(6, 4),
     "BCEWithLogitsLoss": np.tile([0.0, 1.0, 0.25, 1.0], (6, 1)),  # soft targets too
@@ -217,9 +240,10 @@ def test_linear_stack_with_each_activation_and_loss_matches_pytorch(activation, 
     upstream = np.linspace(0.5, 1.5, loss.numel()).reshape(loss.shape)
     loss.backward(upstream)
     expected.backward(torch.from_numpy(upstream))
-    close(x.grad, tx.grad)
+    rtol = 1e-7 if activation[0] in FLOAT32_GRADIENT else RTOL
+    close(x.grad, tx.grad, rtol=rtol)
     for p, tp in zip(ours.parameters(), theirs.parameters()):
-        close(p.grad, tp.grad)
+        close(p.grad, tp.grad, rtol=rtol)
 
 
 # ---- optimizers and schedulers ------------------------------------------------------------------------

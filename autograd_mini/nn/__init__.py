@@ -5,7 +5,33 @@ Modules (module.py) and containers (container.py), layers (linear.py, activation
 """
 
 from autograd_mini.nn import functional, init, utils
-from autograd_mini.nn.activation import Flatten, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from autograd_mini.nn.activation import (
+    CELU,
+    ELU,
+    GELU,
+    GLU,
+    SELU,
+    Flatten,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    Identity,
+    LeakyReLU,
+    LogSigmoid,
+    LogSoftmax,
+    Mish,
+    PReLU,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softmin,
+    Softplus,
+    Softsign,
+    Tanh,
+    Unflatten,
+)
 from autograd_mini.nn.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from autograd_mini.nn.dropout import Dropout
 from autograd_mini.nn.linear import Linear
@@ -13,8 +39,10 @@ from autograd_mini.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, 
 from autograd_mini.nn.module import IncompatibleKeys, Module, Parameter
 
 __all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Identity",
-    "IncompatibleKeys", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleDict",
-    "ModuleList", "Parameter", "ParameterDict", "ParameterList", "ReLU", "Sequential", "Sigmoid",
-    "Softmax", "Tanh", "functional", "init", "utils",
+    "BCELoss", "BCEWithLogitsLoss", "CELU", "CrossEntropyLoss", "Dropout", "ELU", "Flatten", "GELU",
+    "GLU", "Hardsigmoid", "Hardswish", "Hardtanh", "Identity", "IncompatibleKeys", "LeakyReLU",
+    "Linear", "LogSigmoid", "LogSoftmax", "MSELoss", "Mish", "Module", "ModuleDict", "ModuleList",
+    "PReLU", "Parameter", "ParameterDict", "ParameterList", "ReLU", "ReLU6", "SELU", "Sequential",
+    "SiLU", "Sigmoid", "Softmax", "Softmin", "Softplus", "Softsign", "Tanh", "Unflatten", "functional",
+    "init", "utils",
 ]

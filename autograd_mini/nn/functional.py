@@ -14,6 +14,7 @@ import numpy as np
 
 from autograd_mini import random
 from autograd_mini.inplace import apply_inplace
+from autograd_mini.ops import activation as act
 from autograd_mini.ops.linalg import Linear
 from autograd_mini.ops.loss import (
     BinaryCrossEntropy,
@@ -22,7 +23,7 @@ from autograd_mini.ops.loss import (
     SquaredError,
 )
 from autograd_mini.ops.reduce import LogSoftmax, Softmax
-from autograd_mini.ops.unary import LeakyRelu, Relu, Sigmoid, Tanh
+from autograd_mini.ops.unary import Clip, LeakyRelu, Relu, Sigmoid, Tanh
 from autograd_mini.tensor import Tensor, get_default_dtype
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -59,6 +60,124 @@ def softmax(input: Tensor, dim: int) -> Tensor:
 def log_softmax(input: Tensor, dim: int) -> Tensor:
     """log(softmax(x)) along dim, computed directly so it stays finite."""
     return LogSoftmax.apply(input, axis=dim)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x·Φ(x), Φ the standard normal distribution function; approximate='tanh' uses
+    x/2·(1 + tanh(√(2/π)(x + 0.044715x³)))."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return act.Gelu.apply(input, approximate=approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x·σ(x) (also called swish)."""
+    return _maybe_inplace(act.Silu.apply(input), input, inplace)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x·tanh(softplus(x))."""
+    return _maybe_inplace(act.Mish.apply(input), input, inplace)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, else alpha·(e^x - 1)."""
+    return _maybe_inplace(act.Elu.apply(input, alpha=alpha), input, inplace)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, else alpha·(e^(x/alpha) - 1)."""
+    if alpha == 0:
+        raise ValueError("celu: alpha must not be 0 (it divides x)")
+    return _maybe_inplace(act.Elu.apply(input, alpha=alpha, input_scale=1 / alpha), input, inplace)
+
+
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale·elu(x, alpha) with the self-normalising constants alpha ≈ 1.6733, scale ≈ 1.0507."""
+    return _maybe_inplace(act.Elu.apply(input, alpha=SELU_ALPHA, scale=SELU_SCALE), input, inplace)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + e^(beta·x))/beta, and x itself where beta·x > threshold."""
+    return act.Softplus.apply(input, beta=beta, threshold=threshold)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    return act.Softsign.apply(input)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log σ(x), finite for any x."""
+    return act.LogSigmoid.apply(input)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """x clamped into [min_val, max_val]."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+    return _maybe_inplace(Clip.apply(input, low=min_val, high=max_val), input, inplace)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """clamp(x/6 + 1/2, 0, 1)."""
+    return _maybe_inplace(act.Hardsigmoid.apply(input), input, inplace)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x·hardsigmoid(x)."""
+    return _maybe_inplace(act.Hardswish.apply(input), input, inplace)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x where x > 0, else weight·x; weight holds one slope, or one per channel (dim 1)."""
+    if weight.ndim != 1:
+        raise ValueError(f"prelu: weight must be 1-d (one slope per channel), got shape {weight.shape}")
+    if weight.shape[0] == 1:
+        weight = weight.reshape(())  # one slope for every element, whatever the input's shape
+    else:
+        channels = input.shape[1] if input.ndim > 1 else (input.shape[0] if input.ndim else 1)
+        if channels != weight.shape[0]:
+            raise RuntimeError(
+                f"prelu: weight has {weight.shape[0]} slopes but input of shape {input.shape} has "
+                f"{channels} channels"
+            )
+        if input.ndim > 1:
+            weight = weight.reshape((-1,) + (1,) * (input.ndim - 2))
+    return act.Prelu.apply(input, weight)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a·σ(b), a and b the two halves of input along dim."""
+    if input.ndim == 0:
+        raise RuntimeError("glu: does not take a 0-d tensor")
+    if not -input.ndim <= dim < input.ndim:
+        raise IndexError(f"glu: dim {dim} is out of range for a tensor of {input.ndim} dims")
+    size = input.shape[dim]
+    if size % 2:
+        raise RuntimeError(f"glu: halving dim {dim} needs an even size, but input has shape {input.shape}")
+    before = (slice(None),) * (dim % input.ndim)
+    a, b = input[before + (slice(0, size // 2),)], input[before + (slice(size // 2, None),)]
+    return a * Sigmoid.apply(b)
+
+
+def softmin(input: Tensor, dim: int) -> Tensor:
+    """softmax(-x) along dim."""
+    return Softmax.apply(-input, axis=dim)
+
+
+def _maybe_inplace(result: Tensor, input: Tensor, inplace: bool) -> Tensor:
+    """With inplace=True, result written into input (which keeps its identity), as PyTorch's
+    in-place activations; else result."""
+    return input.copy_(result) if inplace else result
 
 
 # ---- layers ---------------------------------------------------------------------------------------

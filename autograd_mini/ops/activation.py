@@ -1,0 +1,232 @@
+"""Activation functions beyond ReLU and sigmoid: each one node, its derivative beside it.
+
+Backward formulas use only what NumPy arrays and Tensors share (arithmetic, np.exp, np.tanh,
+np.log, np.abs, np.minimum), with masks computed in forward as constants, so under
+create_graph they are recorded and the activations can be differentiated twice.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from autograd_mini.dtypes import FLOATS, to_float
+from autograd_mini.function import Function
+from autograd_mini.tensor import Tensor
+
+SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+GELU_CUBIC = 0.044715  # the cubic term of GELU's tanh approximation
+
+
+def floating(x):
+    return x if x.dtype in FLOATS else to_float(x)
+
+
+def sigmoid(x):
+    """1 / (1 + e^-x) as (1 + tanh(x/2)) / 2: finite for any x, on arrays and Tensors alike."""
+    return 0.5 + 0.5 * np.tanh(0.5 * x)
+
+
+def softplus(x):
+    """log(1 + e^x) as max(x, 0) + log(1 + e^-|x|), which never overflows."""
+    if isinstance(x, Tensor):
+        return np.maximum(x, 0) + np.log(1 + np.exp(-np.abs(x)))
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+_erfc = np.frompyfunc(math.erfc, 1, 1)
+
+
+def normal_cdf(x: np.ndarray) -> np.ndarray:
+    """Φ(x) = erfc(-x/√2) / 2, accurate in both tails (NumPy has no erf: math.erfc per element)."""
+    return 0.5 * np.asarray(_erfc(-x / math.sqrt(2)), dtype=x.dtype)
+
+
+def normal_pdf(x):
+    return np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+
+
+class NormalCdf(Function):
+    """Φ(x), the standard normal distribution function; dΦ/dx = φ(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return normal_cdf(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * normal_pdf(x)
+
+
+class Gelu(Function):
+    """x·Φ(x); approximate='tanh': x/2·(1 + tanh(√(2/π)(x + 0.044715x³)))."""
+
+    @staticmethod
+    def forward(ctx, x, *, approximate):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            return 0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (x + GELU_CUBIC * x * x * x)))
+        return x * normal_cdf(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            t = np.tanh(SQRT_2_OVER_PI * (x + GELU_CUBIC * x * x * x))
+            slope = SQRT_2_OVER_PI * (1 + 3 * GELU_CUBIC * x * x)
+            return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * slope)
+        cdf = NormalCdf.apply(x) if isinstance(x, Tensor) else normal_cdf(x)
+        return grad * (cdf + x * normal_pdf(x))
+
+
+class Silu(Function):
+    """x·σ(x); the derivative is σ(x)(1 + x(1 - σ(x)))."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return x * sigmoid(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        s = sigmoid(x)
+        return grad * s * (1 + x * (1 - s))
+
+
+class Mish(Function):
+    """x·tanh(softplus(x))."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return x * np.tanh(softplus(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        t = np.tanh(softplus(x))
+        return grad * (t + x * (1 - t * t) * sigmoid(x))
+
+
+class Elu(Function):
+    """scale·x where x > 0, else scale·alpha·(e^(x·input_scale) - 1): ELU, CELU and SELU."""
+
+    @staticmethod
+    def forward(ctx, x, *, alpha, scale=1.0, input_scale=1.0):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        ctx.positive = (x > 0).astype(x.dtype)
+        ctx.alpha, ctx.scale, ctx.input_scale = alpha, scale, input_scale
+        negative = alpha * np.expm1(np.minimum(x, 0) * input_scale)
+        return scale * np.where(x > 0, x, negative)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        p = ctx.positive
+        negative = ctx.alpha * ctx.input_scale * np.exp(np.minimum(x, 0) * ctx.input_scale)
+        return grad * (ctx.scale * (p + (1 - p) * negative))
+
+
+class Softplus(Function):
+    """log(1 + e^(βx))/β, and x itself where βx > threshold (as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x, *, beta, threshold):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        ctx.beta, ctx.linear = beta, (beta * x > threshold).astype(x.dtype)
+        return np.where(ctx.linear, x, softplus(beta * x) / beta)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (ctx.linear + (1 - ctx.linear) * sigmoid(ctx.beta * x))
+
+
+class Softsign(Function):
+    """x / (1 + |x|)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return x / (1 + np.abs(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        d = 1 + np.abs(x)
+        return grad / (d * d)
+
+
+class LogSigmoid(Function):
+    """log σ(x) = -softplus(-x), finite for any x; the derivative is σ(-x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        return -softplus(-x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * sigmoid(-x)
+
+
+class Hardsigmoid(Function):
+    """clamp(x/6 + 1/2, 0, 1); slope 1/6 inside (-3, 3)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.slope = ((x > -3) & (x < 3)).astype(x.dtype) / 6
+        return np.clip(x / 6 + 0.5, 0, 1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.slope
+
+
+class Hardswish(Function):
+    """x·hardsigmoid(x): 0 below -3, x above 3, x(x + 3)/6 between."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = floating(x)
+        ctx.save_for_backward(x)
+        ctx.above, ctx.inside = (x > 3).astype(x.dtype), ((x >= -3) & (x <= 3)).astype(x.dtype)
+        return x * np.clip(x / 6 + 0.5, 0, 1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (ctx.above + ctx.inside * (x / 3 + 0.5))
+
+
+class Prelu(Function):
+    """x where x > 0, else weight·x, with weight broadcast against x (one per channel)."""
+
+    @staticmethod
+    def forward(ctx, x, weight):
+        ctx.save_for_backward(x, weight)
+        ctx.positive = (x > 0).astype(np.result_type(x, weight))
+        return np.where(x > 0, x, weight * x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        p = ctx.positive
+        need_x, need_weight = ctx.needs_input_grad
+        grad_x = grad * (p + (1 - p) * weight) if need_x else None
+        grad_weight = grad * (1 - p) * x if need_weight else None
+        return grad_x, grad_weight
