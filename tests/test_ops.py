@@ -162,7 +162,7 @@ def roll_inputs(draw: st.DrawFn) -> tuple:
 @st.composite
 def repeat_inputs(draw: st.DrawFn) -> tuple:
     shape = draw(ams.shapes(max_size=8))
-    count = len(shape) + draw(st.integers(0, 1))
+    count = len(shape) + draw(st.integers(0 if shape else 1, 1))  # PyTorch takes at least one
     return (shape,), {"repeats": tuple(draw(st.lists(st.integers(1, 2), min_size=count, max_size=count)))}
 
 
