@@ -149,6 +149,87 @@ def stack_inputs(draw: st.DrawFn) -> tuple:
     return (shape,) * count, {"dim": draw(st.integers(-len(shape) - 1, len(shape)))}
 
 
+@st.composite
+def flip_inputs(draw: st.DrawFn) -> tuple:
+    shape = draw(ams.shapes(min_dims=1))
+    dims = draw(st.lists(st.integers(0, len(shape) - 1), unique=True, max_size=len(shape)))
+    return (shape,), {"dims": tuple(_maybe_negative(draw, dims, len(shape)))}
+
+
+@st.composite
+def roll_inputs(draw: st.DrawFn) -> tuple:
+    (shape,), options = draw(one_axis())
+    return (shape,), {"shifts": draw(st.integers(-3, 3)), "dims": options["dim"]}
+
+
+@st.composite
+def repeat_inputs(draw: st.DrawFn) -> tuple:
+    shape = draw(ams.shapes(max_size=8))
+    count = len(shape) + draw(st.integers(0 if shape else 1, 1))  # PyTorch takes at least one
+    return (shape,), {"repeats": tuple(draw(st.lists(st.integers(1, 2), min_size=count, max_size=count)))}
+
+
+@st.composite
+def narrow_inputs(draw: st.DrawFn) -> tuple:
+    (shape,), options = draw(one_axis())
+    size = shape[options["dim"]]
+    start = draw(st.integers(0, size))
+    return (shape,), {**options, "start": start, "length": draw(st.integers(0, size - start))}
+
+
+@st.composite
+def matrix_inputs(draw: st.DrawFn) -> tuple:
+    """A batch of matrices and two distinct dims of it, with a diagonal offset."""
+    shape = draw(ams.shapes(min_dims=2))
+    dims = draw(st.lists(st.integers(0, len(shape) - 1), unique=True, min_size=2, max_size=2))
+    return (shape,), {"offset": draw(st.integers(-2, 2)), "dims": tuple(dims)}
+
+
+@st.composite
+def mm_inputs(draw: st.DrawFn) -> tuple:
+    n, k, m = draw(st.lists(st.integers(0, 3), min_size=3, max_size=3))
+    return ((n, k), (k, m)), {}
+
+
+EINSUMS = {"ij,jk->ik": 2, "bij,bjk->bik": 3, "ij->j": 1, "i,i->": 1, "...j,j->...": 2}
+
+
+@st.composite
+def einsum_inputs(draw: st.DrawFn) -> tuple:
+    equation = draw(st.sampled_from(sorted(EINSUMS)))
+    sizes = dict(zip("bijk", draw(st.lists(st.integers(1, 3), min_size=4, max_size=4))))
+    batch = draw(ams.shapes(max_dims=2, max_size=8))
+    terms = equation.split("->")[0].split(",")
+    shapes = tuple(tuple(s for c in t.replace("...", "") for s in [sizes[c]]) for t in terms)
+    if "..." in equation:
+        shapes = (batch + shapes[0],) + shapes[1:]
+    return shapes, {"equation": equation}
+
+
+@st.composite
+def gather_inputs(draw: st.DrawFn) -> tuple:
+    """A shape, a dim and an int64 index no longer than the shape off dim, in range along it."""
+    (shape,), options = draw(one_axis())
+    axis = options["dim"] % len(shape)
+    index_shape = tuple(draw(st.integers(1, n)) for n in shape)
+    index = draw(npst.arrays(np.int64, index_shape, elements=st.integers(0, shape[axis] - 1)))
+    return (shape,), {**options, "index": index}
+
+
+@st.composite
+def index_select_inputs(draw: st.DrawFn) -> tuple:
+    (shape,), options = draw(one_axis())
+    size = shape[options["dim"]]
+    index = npst.arrays(np.int64, (draw(st.integers(0, 4)),), elements=st.integers(0, size - 1))
+    return (shape,), {**options, "index": draw(index)}
+
+
+@st.composite
+def norm_inputs(draw: st.DrawFn) -> tuple:
+    (shape,), options = draw(one_axis())
+    return (shape,), {**options, "p": draw(st.sampled_from([1, 2, 3, math.inf]))}
+
+
 # ---- NumPy formulas for the references --------------------------------------------------------
 
 np_erf = np.vectorize(math.erf, otypes=[float])
@@ -168,6 +249,16 @@ def np_var(x, axis, keepdims, correction=1):
 def np_softmax(x, dim):
     e = np.exp(x)
     return e / e.sum(axis=dim, keepdims=True)
+
+
+def np_gather(x, dim, index):
+    """PyTorch's gather reads only the part of x that index covers off dim."""
+    part = tuple(slice(None) if i == dim % x.ndim else slice(0, n) for i, n in enumerate(index.shape))
+    return np.take_along_axis(x[part], index, dim)
+
+
+def np_repeat(x, repeats):
+    return np.tile(x, repeats)
 
 
 def np_flatten(x, start_dim, end_dim):
@@ -473,6 +564,78 @@ OPS = [
         lambda *xs, dim: np.stack(xs, axis=dim),
         stack_inputs(),
         piecewise_linear=True,
+    ),
+    Op(
+        "flip",
+        lambda x, dims: x.flip(dims),
+        lambda x, dims: np.flip(x, dims),
+        flip_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "roll",
+        lambda x, shifts, dims: x.roll(shifts, dims),
+        lambda x, shifts, dims: np.roll(x, shifts, dims),
+        roll_inputs(),
+        piecewise_linear=True,
+    ),
+    Op("repeat", lambda x, repeats: x.repeat(*repeats), np_repeat, repeat_inputs(), piecewise_linear=True),
+    Op(
+        "narrow",
+        lambda x, dim, start, length: x.narrow(dim, start, length),
+        lambda x, dim, start, length: np.take(x, range(start, start + length), axis=dim),
+        narrow_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "tril",
+        lambda x, offset, dims: x.tril(offset),
+        lambda x, offset, dims: x * np.tril(np.ones(x.shape[-2:]), offset),
+        matrix_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "triu",
+        lambda x, offset, dims: x.triu(offset),
+        lambda x, offset, dims: x * np.triu(np.ones(x.shape[-2:]), offset),
+        matrix_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "diagonal",
+        lambda x, offset, dims: x.diagonal(offset, *dims),
+        lambda x, offset, dims: np.diagonal(x, offset, *dims),
+        matrix_inputs(),
+        piecewise_linear=True,
+    ),
+    Op("mm", lambda a, b: a.mm(b), np.matmul, mm_inputs()),
+    Op(
+        "einsum",
+        lambda *xs, equation: am.einsum(equation, *xs),
+        lambda *xs, equation: np.einsum(equation, *xs),
+        einsum_inputs(),
+    ),
+    Op(
+        "gather",
+        lambda x, dim, index: x.gather(dim, index),
+        np_gather,
+        gather_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "index_select",
+        lambda x, dim, index: x.index_select(dim, index),
+        lambda x, dim, index: np.take(x, index, axis=dim),
+        index_select_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "norm",
+        lambda x, dim, p: x.norm(p, dim),
+        lambda x, dim, p: np.linalg.norm(x, p, axis=dim) if x.ndim else np.abs(x),
+        norm_inputs(),
+        domain=NONZERO,
+        unique=True,
     ),
 ]
 

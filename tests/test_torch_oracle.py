@@ -75,7 +75,7 @@ SAME_CALL = {
     "add", "sub", "mul", "div", "pow", "neg", "add_number", "radd_number", "sub_number", "rsub_number",
     "mul_number", "rmul_number", "div_number", "rdiv_number", "pow_int", "pow_float", "pow_negative",
     "rpow_number", "matmul", "clamp", "clamp_min", "clip_max", "reshape", "flatten", "transpose",
-    "unsqueeze",
+    "unsqueeze", "flip", "roll", "repeat", "narrow", "tril", "triu", "diagonal", "mm", "norm",
 }
 
 # The others, in PyTorch's words.
@@ -130,6 +130,9 @@ TORCH = {
     "advanced_index": lambda x, index: x[torch_index(index)],
     "cat": lambda *xs, dim: torch.cat(xs, dim=dim),
     "stack": lambda *xs, dim: torch.stack(xs, dim=dim),
+    "einsum": lambda *xs, equation: torch.einsum(equation, *xs),
+    "gather": lambda x, dim, index: x.gather(dim, torch.from_numpy(index)),
+    "index_select": lambda x, dim, index: x.index_select(dim, torch.from_numpy(index)),
 }
 
 
