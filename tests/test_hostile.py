@@ -303,6 +303,10 @@ ZERO_D_OPTIONS = {
     "matmul": None,
     "prelu": None,  # its table row reshapes the slope to (1,): not a 0-d case
 }
+# Matrix ops need dims; the others' table rows draw options for shapes that have dims.
+for _name in ("mm", "einsum", "tril", "triu", "diagonal", "narrow", "gather", "index_select",
+              "flip", "roll", "repeat", "norm"):
+    ZERO_D_OPTIONS[_name] = None
 for _name in ("mean", "max", "min", "logsumexp"):
     ZERO_D_OPTIONS[_name] = ZERO_D_OPTIONS["sum"]
 
