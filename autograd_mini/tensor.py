@@ -438,6 +438,8 @@ class Tensor:
         """Limit to [min, max]; either bound may be None. NumPy's name: clip."""
         if min is None and max is None:
             raise ValueError("clamp: give at least one of min and max")
+        if isinstance(min, Tensor) and min.requires_grad or isinstance(max, Tensor) and max.requires_grad:
+            return ClampBetween.apply(self, min, max)  # the bounds join the graph
         return Clip.apply(self, low=_raw(min), high=_raw(max))
 
     clip = clamp
@@ -1100,6 +1102,7 @@ from autograd_mini.ops.shape import BroadcastTo, Clone, Fill, Permute, Reshape  
 from autograd_mini.ops.unary import (  # noqa: E402
     Abs,
     Cast,
+    ClampBetween,
     Clip,
     Cos,
     Exp,

@@ -350,3 +350,27 @@ def test_degenerate_dims_match_pytorch(case):
     a.sum().backward()
     b.sum().backward()
     np.testing.assert_allclose(ours.grad._array, theirs.grad.numpy(), rtol=1e-12)
+
+
+def test_tensor_bounds_of_clamp_get_the_gradient_where_they_are_active():
+    x = am.tensor([-2.0, 0.0, 0.5, 3.0], dtype=am.float64, requires_grad=True)
+    low = am.tensor([-1.0, 0.0, 1.0, 0.0], dtype=am.float64, requires_grad=True)
+    high = am.tensor(2.0, dtype=am.float64, requires_grad=True)
+    out = am.clamp(x, low, high)
+    np.testing.assert_array_equal(out._array, [-1.0, 0.0, 1.0, 2.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad._array, [0, 1, 0, 0])  # a tie with the bound goes to x
+    np.testing.assert_array_equal(low.grad._array, [1, 0, 1, 0])
+    assert high.grad.item() == 1.0
+    assert am.clamp(x.detach(), max=low).requires_grad
+
+
+@pytest.mark.torch
+def test_clamp_with_tensor_bounds_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    values = [[-2.0, 0.0, 0.5, 3.0], [-1.0, 0.0, 1.0, 0.0], [2.0, 2.0, 0.5, 2.0]]
+    ours, theirs = leaves(am, values), leaves(torch, values)
+    am.clamp(*ours).sum().backward()
+    torch.clamp(*theirs).sum().backward()
+    for o, t in zip(ours, theirs):
+        np.testing.assert_array_equal(o.grad._array, t.grad.numpy())

@@ -196,6 +196,27 @@ class Clip(Function):
         return grad * ctx.inside
 
 
+class ClampBetween(Function):
+    """Clamp into [low, high] where a bound is a tensor of the graph (None: no bound). x gets the
+    gradient where it lies inside, ends included; each bound where it is active, as PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x, low, high):
+        dtype = result_type(x, low, high)
+        x, low, high = cast(x, dtype), cast(low, dtype), cast(high, dtype)
+        # min(max(x, low), high), each step's winner remembered: where low > high, high wins.
+        raised = x if low is None else np.maximum(x, low)
+        below = False if low is None else x < low
+        ctx.above = False if high is None else raised > high
+        ctx.below = np.logical_and(below, np.logical_not(ctx.above))
+        ctx.inside = np.logical_not(np.logical_or(below, ctx.above))
+        return (raised if high is None else np.minimum(raised, high)).astype(dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.inside, grad * ctx.below, grad * ctx.above
+
+
 class Maximum(Function):
     """Elementwise larger of two; at ties the gradient is split evenly, as in PyTorch.
 
