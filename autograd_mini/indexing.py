@@ -25,7 +25,7 @@ def integer_index(op: str, index: Any, size: int | None = None, dim: int | None 
 
 
 def _along_dim(op: str, x: Tensor, dim: int, index: Any, fits: Any = None) -> tuple[tuple, tuple[int, ...]]:
-    """The NumPy index picking x's element index[i][j][k] along dim at each other place, and
+    """The NumPy index picking x's element `index[i][j][k]` along dim at each other place, and
     index's shape; index has x's number of dims, and no dim longer than fits' (x's by default)."""
     (axis,) = _normalize_dims(dim, max(x.ndim, 1), op)
     array = integer_index(op, index, x.shape[axis] if x.ndim else 1, dim)

@@ -795,7 +795,7 @@ class Tensor:
     # ---- indexing ---------------------------------------------------------------------------------
 
     def gather(self, dim: int, index: Any) -> Tensor:
-        """out[i][j][k] = self[index[i][j][k]][j][k] for dim 0 (and likewise along any dim)."""
+        """`out[i][j][k] = self[index[i][j][k]][j][k]` for dim 0 (and likewise along any dim)."""
         return indexing.gather(self, dim, index)
 
     def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
@@ -816,7 +816,7 @@ class Tensor:
 
     def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
         """self with src's (or value's) elements written along dim at the places index names:
-        out[index[i][j]][j] = src[i][j] for dim 0."""
+        `out[index[i][j]][j] = src[i][j]` for dim 0."""
         return indexing.scatter(self, dim, index, value if src is None else src, add=False)
 
     def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
