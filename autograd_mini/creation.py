@@ -28,6 +28,7 @@ import numpy as np
 
 from autograd_mini import random
 from autograd_mini.device import check_device
+from autograd_mini.limits import check_fits
 from autograd_mini.random import Generator
 from autograd_mini.tensor import Tensor, get_default_dtype
 
@@ -111,6 +112,7 @@ def _filled(fill: Any, shape: tuple[int, ...], dtype: Any, device: Any, requires
             caller: str) -> Tensor:
     check_device(device, caller)
     dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+    check_fits(fill, dtype, caller)
     array = np.empty(shape, dtype) if fill is None else np.full(shape, fill, dtype)
     return _new(array, requires_grad)
 

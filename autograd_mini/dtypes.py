@@ -121,3 +121,4 @@ def require_same(op: str, *arrays: Any) -> None:
             f"{op}: expected operands of one dtype, got {' and '.join(map(str, dtypes))}; convert one "
             "first, e.g. x.to(w.dtype)"
         )
+

@@ -738,6 +738,7 @@ class Tensor:
     def __setitem__(self, index: Any, value: Any) -> None:
         """t[index] = value, in place and recorded (PyTorch's index_put_): any index __getitem__
         takes, and a tensor or number broadcast to the selected part."""
+        _check_index_put_dtype(self, index, value)
         apply_inplace(self, "__setitem__", IndexPut, value, index=_index(index))
 
     # ---- linear algebra ---------------------------------------------------------------------------
@@ -838,11 +839,21 @@ class Tensor:
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """self += alpha * other, in place."""
-        return apply_inplace(self, "add_", Add, other if alpha == 1 else alpha * other)
+        return apply_inplace(self, "add_", Add, self._scaled(other, alpha, "add_"))
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
-        return apply_inplace(self, "sub_", Sub, other if alpha == 1 else alpha * other)
+        return apply_inplace(self, "sub_", Sub, self._scaled(other, alpha, "sub_"))
+
+    def _scaled(self, other: Any, alpha: Any, op: str) -> Any:
+        """alpha * other, for add_ and sub_: alpha must suit and fit self's dtype, as in PyTorch."""
+        kind = self._array.dtype.kind
+        if type(alpha) is bool and kind != "b" or type(alpha) is float and kind in "iub":
+            raise RuntimeError(f"{op}: alpha={alpha!r} does not suit a tensor of dtype {self.dtype}")
+        if alpha == 1:
+            return other
+        check_fits(alpha, self._array.dtype, op)
+        return alpha * other
 
     def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
         picked, values = indexing.scatter_args(self, dim, index, value if src is None else src, "scatter_")
@@ -887,11 +898,19 @@ class Tensor:
 
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
         """Set the elements where the boolean mask (broadcast to self's shape) holds to value."""
+        value = self._fill_value(value, "masked_fill_")
         return apply_inplace(self, "masked_fill_", IndexPut, value, index=self._mask(mask, "masked_fill_"))
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """A copy with value where the boolean mask (broadcast to self's shape) holds."""
+        value = self._fill_value(value, "masked_fill")
         return IndexPut.apply(self, value, index=self._mask(mask, "masked_fill"))
+
+    def _fill_value(self, value: Any, op: str) -> Any:
+        """masked_fill's value, which must fit self's dtype, as a number or as a 0-d tensor."""
+        if isinstance(value, Tensor) and value._array.ndim == 0 and value._array.dtype != self._array.dtype:
+            check_fits(value._array.item(), self._array.dtype, op)
+        return value
 
     def _mask(self, mask: Any, op: str) -> np.ndarray:
         mask = np.asarray(_raw(mask))
@@ -1077,11 +1096,29 @@ def _index(index: Any) -> Any:
     return index
 
 
+def _check_index_put_dtype(x: Tensor, index: Any, value: Any) -> None:
+    """Through an index array or mask PyTorch writes only a tensor of x's own dtype; a 0-d
+    tensor under one mask (a masked_fill) and basic indexing (a copy_) convert it."""
+    if not isinstance(value, Tensor) or value._array.dtype == x._array.dtype:
+        return
+    parts = index if isinstance(index, tuple) else (index,)
+    arrays = [np.asarray(_raw(p)) for p in parts if isinstance(p, (Tensor, np.ndarray, list))]
+    if not arrays:
+        return
+    if len(parts) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim and value._array.ndim == 0:
+        return
+    raise RuntimeError(
+        f"index put requires the source and destination dtypes to match: {x.dtype} for the "
+        f"destination and {value.dtype} for the source; convert the source with .to({x.dtype})"
+    )
+
+
 # The ops are Functions, and Function builds Tensors: so they load once Tensor exists.
 from autograd_mini import engine, functions, indexing, linalg, matrices, movement, random, return_types  # noqa: E402
 from autograd_mini.device import DEVICE_TYPES, check_device, no_backend_error  # noqa: E402
 from autograd_mini.device import device as Device  # noqa: E402, N812
 from autograd_mini.inplace import apply_inplace, version  # noqa: E402
+from autograd_mini.limits import check_fits  # noqa: E402
 from autograd_mini.ops.arithmetic import Add, Div, FloorDivide, Mul, Neg, Pow, Remainder, Sub  # noqa: E402
 from autograd_mini.ops.index import GetItem, IndexAdd, IndexPut, IntegersFirst  # noqa: E402
 from autograd_mini.ops.linalg import Matmul  # noqa: E402

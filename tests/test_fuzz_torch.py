@@ -10,6 +10,7 @@ operation"). Select them with `pytest -m torch`.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -87,3 +88,107 @@ def test_random_graphs_with_in_place_steps_match_pytorch(graph):
         assert refused and refused.group(1) in SAVE_THEIR_INPUT, ours.error
     elif ours.error is None:  # PyTorch keeps an input where autograd_mini keeps less: ours must be right
         assert gradcheck(graph, graph.inputs())
+
+
+# ---- corners: ties, kinks, non-finite and extreme inputs, float32, constants, refusals ----------
+
+
+class Outcome(NamedTuple):
+    outputs: list[np.ndarray]
+    grads: list[np.ndarray | None]
+    second: list[np.ndarray | None]  # the gradient of sum(seed * grad) with respect to each input
+    error: str | None  # what the library raised, forward or backward
+
+
+def corner_run(graph: Graph, lib: Any) -> Outcome:
+    """Run a corners graph: its outputs, the gradients of a seeded sum of them, and the
+    gradients of a seeded sum of those (second derivatives), with NumPy's warnings silenced."""
+    if lib is am:
+        fn, inputs, to_numpy = graph, graph.inputs(), lambda t: t._array
+    else:
+        namespace = {"am": torch, "F": torch.nn.functional, "np": np}
+        exec(compile(graph.source, "<graph>", "exec"), namespace)
+        fn, inputs = namespace["graph"], [torch.tensor(a, requires_grad=True) for a in graph.arrays]
+        to_numpy = lambda t: t.detach().numpy(force=True)  # noqa: E731 (force: PyTorch's zero tensors)
+    outputs, grads, second = [], [None] * len(inputs), [None] * len(inputs)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            results = fn(*inputs)
+            outputs = [to_numpy(o).copy() for o in results]
+            total = _seeded_sum(results, 0, lib)
+            if total is not None:
+                grads = list(lib.autograd.grad(total, inputs, create_graph=True, allow_unused=True))
+                total = _seeded_sum(grads, 1, lib)
+                if total is not None:
+                    second = lib.autograd.grad(total, inputs, allow_unused=True)
+        except (RuntimeError, TypeError, ValueError, IndexError) as error:
+            return Outcome(outputs, [], [], f"{type(error).__name__}: {error}")
+    as_arrays = lambda ts: [None if t is None else to_numpy(t).copy() for t in ts]  # noqa: E731
+    return Outcome(outputs, as_arrays(grads), as_arrays(second), None)
+
+
+def _seeded_sum(tensors: list, order: int, lib: Any) -> Any:
+    """sum((t * seed).sum()) over the tensors that require grad, or None if none does. The seeds
+    lie in [0.5, 1.5), drawn for each tensor from its place in the list, so that both libraries
+    use the same seeds whichever of their tensors require grad."""
+    terms = []
+    for i, t in enumerate(tensors):
+        if t is not None and t.requires_grad:
+            seed = np.random.default_rng([order, i]).uniform(0.5, 1.5, tuple(t.shape))
+            terms.append((t * (seed if lib is am else torch.tensor(seed))).sum())
+    return sum(terms) if terms else None
+
+
+def assert_same_arrays(ours: list, theirs: list, what: str, single: bool, loose_nans: bool) -> None:
+    """Equal dtypes and shapes; values equal where non-finite, else close (to float32's precision
+    if single; PyTorch takes the log of a number base such as 2.0 ** x in single precision).
+    No gradient (None) equals zeros, or the NaN that 0 * inf gives PyTorch where it
+    differentiates through an op whose derivative is a constant. loose_nans: a NaN on either side
+    equals anything (see OVERWRITES and TENSOR_EXPONENT)."""
+    for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+        if a is None or b is None:
+            other = b if a is None else a
+            assert other is None or np.all((other == 0) | np.isnan(other)), f"{what} {i}: {a}, PyTorch's {b}"
+            continue
+        assert a.dtype == b.dtype, f"{what} {i}: dtype {a.dtype} against PyTorch's {b.dtype}"
+        assert a.shape == b.shape, f"{what} {i}: shape {a.shape} against PyTorch's {b.shape}"
+        if loose_nans:
+            a, b = np.where(np.isnan(a), b, a), np.where(np.isnan(b), a, b)
+        if a.dtype.kind == "f":  # near the largest float, the order of operations decides overflow
+            big = np.finfo(a.dtype).max * 1e-3
+            a = np.where((np.abs(a) > big) & np.isinf(b) & (np.sign(a) == np.sign(b)), b, a)
+            b = np.where((np.abs(b) > big) & np.isinf(a) & (np.sign(a) == np.sign(b)), a, b)
+        np.testing.assert_allclose(
+            a, b, rtol=1e-4 if single else 1e-7, atol=1e-6 if single else 1e-12, equal_nan=True,
+            err_msg=f"{what} {i}",
+        )
+
+
+# fill_, zero_ and copy_ make a value that does not depend on the old one: autograd_mini sends
+# the old one no gradient, PyTorch sends zeros, which turn into NaN (0 * inf) where a derivative
+# upstream is infinite; see "For PyTorch users".
+OVERWRITES = re.compile(r"\.(fill_|zero_|copy_)\(")
+# A power with a tensor exponent (a value or a constant): where the exponent is 0, PyTorch zeroes
+# the base's derivative with a mask that also zeroes its derivative by the exponent
+# (mathematically 1/base), and at a zero base its second derivatives are NaN where they are 0;
+# see "For PyTorch users". Their second derivatives are not compared, and as the mask keeps an
+# infinite gradient out where autograd_mini multiplies it by 0, NaNs of either side pass.
+TENSOR_EXPONENT = re.compile(r"(\*\*|pow_\()\s*([vx]\d|am\.tensor)")
+
+
+@settings(max_examples=8 * EXAMPLES)
+@given(graphs(portable=True, corners=True))
+def test_graphs_on_corners_match_pytorch(graph):
+    """Ties, kinks, infinities, NaN, extremes, float32 and constants: the same values, dtypes and
+    gradients to the second order as PyTorch, or a refusal where PyTorch refuses."""
+    ours, theirs = corner_run(graph, am), corner_run(graph, torch)
+    if graph.refusal is not None or ours.error is not None or theirs.error is not None:
+        assert ours.error is not None and theirs.error is not None, (ours.error, theirs.error)
+        return
+    single = any(a.dtype == np.float32 for a in graph.arrays)
+    overwrites, powers = bool(OVERWRITES.search(graph.source)), bool(TENSOR_EXPONENT.search(graph.source))
+    assert_same_arrays(ours.outputs, theirs.outputs, "output", single, False)
+    assert_same_arrays(ours.grads, theirs.grads, "gradient of input", single, overwrites or powers)
+    if not powers:
+        assert_same_arrays(ours.second, theirs.second, "second derivative of input", single, overwrites)

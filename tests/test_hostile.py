@@ -270,8 +270,12 @@ def test_integer_tensors_cannot_require_grad_or_be_optimized():
 
 
 def test_meaningless_integer_and_boolean_arithmetic_is_refused():
-    with pytest.raises(TypeError, match="boolean negative"):
+    with pytest.raises(RuntimeError, match="negation, the - operator, of a bool tensor"):
         -am.tensor([True, False])
+    with pytest.raises(RuntimeError, match="subtraction, the - operator, with a bool"):
+        am.tensor([1.5]) - am.tensor([True])
+    with pytest.raises(RuntimeError, match="cannot be converted to float32 without overflow"):
+        am.zeros(2).fill_(1e300)
     with pytest.raises(ValueError, match="^pow: Integers to negative integer powers are not allowed"):
         am.tensor([1, 2]) ** -1
     with pytest.raises(TypeError, match="target must hold integer class indices"):

@@ -23,7 +23,7 @@ from autograd_mini.ops.loss import (
     SquaredError,
 )
 from autograd_mini.ops.reduce import LogSoftmax, Softmax
-from autograd_mini.ops.unary import Clip, LeakyRelu, Relu, Sigmoid, Tanh
+from autograd_mini.ops.unary import LeakyRelu, Relu, Sigmoid, Tanh
 from autograd_mini.tensor import Tensor, get_default_dtype
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -119,7 +119,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     """x clamped into [min_val, max_val]."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
-    return _maybe_inplace(Clip.apply(input, low=min_val, high=max_val), input, inplace)
+    return _maybe_inplace(act.Hardtanh.apply(input, low=min_val, high=max_val), input, inplace)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:

@@ -183,34 +183,50 @@ class LogSigmoid(Function):
         return grad * sigmoid(-x)
 
 
+class Hardtanh(Function):
+    """x clamped into [low, high], in x's dtype. Unlike clamp's, the gradient passes only strictly
+    inside, as PyTorch's: 0 at the bounds. At NaN it passes, as PyTorch's vectorised loop does
+    (its loop for short tensors stops it)."""
+
+    @staticmethod
+    def forward(ctx, x, *, low, high):
+        ctx.inside = ~((x <= low) | (x >= high))
+        return np.clip(x, low, high).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.where(ctx.inside, grad, 0)
+
+
 class Hardsigmoid(Function):
     """clamp(x/6 + 1/2, 0, 1); slope 1/6 inside (-3, 3)."""
 
     @staticmethod
     def forward(ctx, x):
         x = floating(x)
-        ctx.slope = ((x > -3) & (x < 3)).astype(x.dtype) / 6
+        ctx.inside = (x > -3) & (x < 3)
         return np.clip(x / 6 + 0.5, 0, 1)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * ctx.slope
+        return np.where(ctx.inside, grad / 6, 0)  # selected, so an infinite gradient stays out
 
 
 class Hardswish(Function):
-    """x·hardsigmoid(x): 0 below -3, x above 3, x(x + 3)/6 between."""
+    """x·hardsigmoid(x): 0 below -3, x above 3, x(x + 3)/6 between. The slope is 0 at -3 and 1 at 3
+    and at NaN, as PyTorch's."""
 
     @staticmethod
     def forward(ctx, x):
         x = floating(x)
         ctx.save_for_backward(x)
-        ctx.above, ctx.inside = (x > 3).astype(x.dtype), ((x >= -3) & (x <= 3)).astype(x.dtype)
+        ctx.below, ctx.inside = x <= -3, (x > -3) & (x < 3)
         return x * np.clip(x / 6 + 0.5, 0, 1)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * (ctx.above + ctx.inside * (x / 3 + 0.5))
+        return np.where(ctx.inside, grad * (x / 3 + 0.5), np.where(ctx.below, 0, grad))
 
 
 class Prelu(Function):

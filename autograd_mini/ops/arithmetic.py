@@ -15,6 +15,15 @@ import numpy as np
 from autograd_mini.dtypes import FLOATS, NUMBERS, promote
 from autograd_mini.function import Function
 
+BOOL_SUBTRACTION = (
+    "subtraction, the - operator, with a bool tensor or a bool is not supported: to invert a mask "
+    "use ~ or logical_not(), to compare two masks use ^ or logical_xor()"
+)
+
+
+def _is_bool(x) -> bool:
+    return type(x) is bool or type(x) is np.bool_ or getattr(x, "dtype", None) == np.bool_
+
 
 class Add(Function):
     @staticmethod
@@ -32,13 +41,20 @@ class Add(Function):
 
 
 class Sub(Function):
+    """a - b; refused where either is boolean (a tensor or True/False), as PyTorch refuses it."""
+
     @staticmethod
     def forward(ctx, a, b):
         dtype = None
         if type(a) is not type(b) or a.dtype is not b.dtype:  # mixed operands
+            if _is_bool(a) or _is_bool(b):
+                raise RuntimeError(BOOL_SUBTRACTION)
             if not (type(b) in NUMBERS and a.dtype in FLOATS):  # NumPy gets a float array and a number right
                 a, b, dtype = promote(a, b)
-        out = a - b
+        try:
+            out = a - b
+        except TypeError:  # NumPy's refusal of two boolean arrays
+            raise RuntimeError(BOOL_SUBTRACTION) from None
         return out if dtype is None else out.astype(dtype, copy=False)
 
     @staticmethod
@@ -119,7 +135,10 @@ class Remainder(Function):
 class Neg(Function):
     @staticmethod
     def forward(ctx, a):
-        return -a
+        try:
+            return -a
+        except TypeError:  # NumPy's refusal of a boolean array
+            raise RuntimeError("negation, the - operator, of a bool tensor is not supported: use ~") from None
 
     @staticmethod
     def backward(ctx, grad):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograd_mini.function import Function
+from autograd_mini.limits import check_fits
 
 
 class IntegersFirst:
@@ -123,6 +124,7 @@ class IndexPut(Function):
 
     @staticmethod
     def forward(ctx, x, values, *, index):
+        check_fits(values, x.dtype, "index_put_")
         out = x.copy()
         view, numpy_index = target(out, index)
         view[numpy_index] = values

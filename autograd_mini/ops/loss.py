@@ -108,12 +108,13 @@ class BinaryCrossEntropy(ElementwiseLoss):
 
 
 class BinaryCrossEntropyWithLogits(ElementwiseLoss):
-    """-(y·log σ(x) + (1 - y)·log(1 - σ(x))) for logits x, computed as
-    max(x, 0) - x·y + log(1 + e^-|x|), which is finite for any x."""
+    """-(y·log σ(x) + (1 - y)·log(1 - σ(x))) for logits x, computed as PyTorch does, as
+    (1 - y)·x + max(-x, 0) + log(1 + e^-|x|): finite for any finite x, and at infinite x NaN or
+    infinite just where PyTorch's is."""
 
     @staticmethod
     def elementwise(x, y):
-        return np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
+        return (1 - y) * x + np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
 
     @staticmethod
     def backward(ctx, grad):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograd_mini.function import Function
+from autograd_mini.limits import check_fits
 
 
 class Reshape(Function):
@@ -79,6 +80,7 @@ class Fill(Function):
 
     @staticmethod
     def forward(ctx, x, values):
+        check_fits(values, x.dtype, "fill_")
         return np.broadcast_to(values, x.shape).astype(x.dtype)
 
     @staticmethod

@@ -161,7 +161,9 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad * (out != 0)  # passes at a NaN input too, as in PyTorch
+        # Selected, not multiplied: an infinite gradient stays out where x < 0, as in PyTorch;
+        # it passes at a NaN input too.
+        return np.where(out != 0, grad, 0)
 
 
 class LeakyRelu(Function):
@@ -193,7 +195,7 @@ class Clip(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * ctx.inside
+        return np.where(ctx.inside, grad, 0)  # selected, as Relu's
 
 
 class ClampBetween(Function):
@@ -214,7 +216,7 @@ class ClampBetween(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * ctx.inside, grad * ctx.below, grad * ctx.above
+        return np.where(ctx.inside, grad, 0), np.where(ctx.below, grad, 0), np.where(ctx.above, grad, 0)
 
 
 class Maximum(Function):
