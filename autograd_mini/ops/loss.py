@@ -17,7 +17,7 @@ import numpy as np
 
 from autograd_mini.dtypes import promote
 from autograd_mini.function import Function
-from autograd_mini.ops.activation import softplus
+from autograd_mini.ops.activation import sigmoid, softplus
 
 
 def reduce_loss(loss, reduction: str):
@@ -52,12 +52,6 @@ def clamped_log(x):
     and float64, so nothing warns and the clamp gives exactly -100.
     """
     return np.maximum(np.log(np.maximum(x, np.finfo(x.dtype).smallest_subnormal)), -100)
-
-
-def sigmoid(x):
-    """1 / (1 + e^-x) as (1 + tanh(x/2)) / 2: tanh never overflows, and unlike a form built on
-    |x| its recorded derivative is right at x = 0 too."""
-    return 0.5 + 0.5 * np.tanh(0.5 * x)
 
 
 class ElementwiseLoss(Function):
