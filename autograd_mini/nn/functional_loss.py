@@ -69,8 +69,8 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
     if not delta > 0:
         raise RuntimeError(f"huber_loss: delta must be positive, got {delta}")
     target = _loss_target(input, target, "huber_loss")
-    if target.dtype.kind == "f" and input.dtype.kind == "f" and target.dtype != input.dtype:
-        target = target.to(input.dtype) if isinstance(target, Tensor) else target.astype(input.dtype)
+    if _floating_pair_differs(input, target):
+        target = _as_dtype(target, input.dtype)
     return Huber.apply(input, target, reduction=reduction, delta=delta, divisor=1)
 
 
@@ -131,6 +131,8 @@ def binary_cross_entropy_with_logits(
     caller = "binary_cross_entropy_with_logits"
     check_reduction(reduction, caller)
     target = _loss_target(input, target, caller)
+    if _floating_pair_differs(input, target):  # the result has target's dtype, as in PyTorch
+        input = _as_dtype(input, target.dtype)
     weight = _broadcast_constant(weight, input, caller, "weight")
     options = {}
     if pos_weight is not None:
@@ -226,8 +228,6 @@ def _soft_cross_entropy(
         raise RuntimeError("cross_entropy: ignore_index is not supported for a target of class probabilities")
     axis = 1 if input.ndim > 1 else 0
     classes = input.shape[axis]
-    if target.dtype != input.dtype:  # the result keeps input's dtype, as in PyTorch
-        target = target.to(input.dtype) if isinstance(target, Tensor) else target.astype(input.dtype)
     if label_smoothing > 0:
         _check_label_smoothing(label_smoothing)
         target = target * (1 - label_smoothing) + label_smoothing / classes
@@ -267,6 +267,15 @@ def _loss_target(input: Tensor, target: Any, caller: str) -> Any:
             "be equal (losses do not broadcast), so reshape one of them"
         )
     return target
+
+
+def _floating_pair_differs(input: Tensor, target: Any) -> bool:
+    return input.dtype.kind == "f" and target.dtype.kind == "f" and input.dtype != target.dtype
+
+
+def _as_dtype(x: Any, dtype: np.dtype) -> Any:
+    """x in dtype: a Tensor through the graph (its gradient comes back in its own dtype), or an array."""
+    return x.to(dtype) if isinstance(x, Tensor) else x.astype(dtype)
 
 
 def _constant(weight: Any, input: Tensor, caller: str, name: str) -> np.ndarray:
