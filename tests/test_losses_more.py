@@ -609,3 +609,10 @@ def test_cross_entropy_names_bad_probability_targets_and_smoothing():
             F.cross_entropy(x, target, label_smoothing=1.5)
     with pytest.raises(RuntimeError, match="class probabilities need a floating target of input's shape"):
         F.cross_entropy(x, am.zeros(3))
+
+
+def test_uint8_class_indices_are_taken_as_pytorch_takes_byte_targets():
+    x = am.tensor(rng.standard_normal((3, 4)))
+    for fn in (F.nll_loss, F.cross_entropy):
+        by_bytes = fn(x, am.tensor(np.array([0, 3, 1], dtype=np.uint8)), ignore_index=3)
+        np.testing.assert_array_equal(by_bytes._array, fn(x, am.tensor([0, 3, 1]), ignore_index=3)._array)
