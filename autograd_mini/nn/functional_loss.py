@@ -190,14 +190,22 @@ def cross_entropy(
     elif weight is None and ignored is None:
         return CrossEntropy.apply(input, indices, reduction=reduction)  # the common case, fused
     weight = _class_weight(weight, input, "cross_entropy")
+    return _cross_entropy_with_options(input, indices, weight, ignored, reduction, label_smoothing)
+
+
+def _cross_entropy_with_options(
+    input: Tensor, target: np.ndarray, weight: Any, ignored: Any, reduction: str, label_smoothing: float
+) -> Tensor:
+    """Cross entropy of class indices with class weights, ignored targets or label smoothing, as
+    PyTorch defines it: nll_loss of log_softmax(input), plus, smoothed, ε/C of every class's
+    -log p (weighed per class, 0 where the target is ignored) with (1 - ε) of that loss; 'mean'
+    divides both terms by the same summed weights of the targets kept."""
     axis = 1 if input.ndim > 1 else 0
     log_probs = LogSoftmax.apply(input, axis=axis)
-    options = _likelihood_options(input, indices, weight, ignored)
+    options = _likelihood_options(input, target, weight, ignored)
     loss = NegativeLogLikelihood.apply(log_probs, reduction=reduction, **options)
     if not label_smoothing > 0:
         return loss
-    # Label smoothing adds ε/C of every class's -log p (weighed per class, 0 where the target is
-    # ignored) to (1 - ε) of the loss, and 'mean' divides both by the same summed weights.
     if weight is not None:
         log_probs = log_probs * weight.reshape(_class_axis_shape(input))
     smooth = -log_probs.sum(axis)
@@ -207,8 +215,7 @@ def cross_entropy(
         smooth = smooth.sum()
     if reduction == "mean":
         smooth = _divide(smooth, options["total"])
-    classes = input.shape[axis]
-    return (1 - label_smoothing) * loss + smooth * (label_smoothing / classes)
+    return (1 - label_smoothing) * loss + smooth * (label_smoothing / input.shape[axis])
 
 
 def _soft_cross_entropy(
@@ -232,6 +239,7 @@ def _soft_cross_entropy(
         _check_label_smoothing(label_smoothing)
         target = target * (1 - label_smoothing) + label_smoothing / classes
     if weight is not None:
+        weight = weight if isinstance(weight, Tensor) else np.asarray(weight)
         if weight.shape != (classes,):
             raise _weight_shape_error(weight, classes, "cross_entropy")
         target = target * weight.reshape(_class_axis_shape(input))

@@ -5,7 +5,7 @@ op takes `reduction` ('mean', 'sum' or 'none') as an option; the elementwise one
 `weight` that scales each element's loss before the reduction. Backward recomputes what it needs
 from the inputs with operations NumPy arrays and Tensors share, so under create_graph it is
 recorded and the losses can be differentiated twice. The argument checks live in
-`autograd_mini.nn.functional`.
+`autograd_mini.nn.functional_loss`.
 
 The elementwise losses compute in the dtype PyTorch's promotion gives input and target: an
 integer or boolean target takes the input's floating dtype; a wider floating one widens it.
