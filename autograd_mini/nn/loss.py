@@ -1,6 +1,6 @@
-"""Loss modules: each is its `functional` form with the options given when it was made (a
-`reduction` among them), called as loss(input, target). Class and element weights are buffers,
-so they are in state_dict and follow `.to(dtype)`, as in PyTorch."""
+"""Loss modules: each calls its `functional` form with the options it was given when made (a
+`reduction` among them, checked then), as loss(input, target). Class and element weights are
+buffers, so they are in state_dict and follow `.to(dtype)`, as in PyTorch."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from autograd_mini.tensor import Tensor
 
 
 class _Loss(Module):
-    function: Callable[..., Tensor]
+    function: Callable[..., Tensor]  # for a loss with no options but reduction
     extra_reductions: tuple[str, ...] = ()
 
     def __init__(self, reduction: str = "mean") -> None:
@@ -24,20 +24,13 @@ class _Loss(Module):
         self.reduction = reduction
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
-        return self.function(input, target, reduction=self.reduction, **self.options())
-
-    def options(self) -> dict[str, Any]:
-        """The keyword arguments besides reduction that the module passes its function."""
-        return {}
+        return self.function(input, target, reduction=self.reduction)
 
 
 class _WeightedLoss(_Loss):
     def __init__(self, weight: Tensor | None = None, reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.register_buffer("weight", weight)
-
-    def options(self) -> dict[str, Any]:
-        return {"weight": self.weight}
 
 
 class MSELoss(_Loss):
@@ -55,59 +48,53 @@ class L1Loss(_Loss):
 class SmoothL1Loss(_Loss):
     """Quadratic for |input - target| < beta, linear beyond it (see F.smooth_l1_loss)."""
 
-    function = staticmethod(F.smooth_l1_loss)
-
     def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__(reduction)
         self.beta = beta
 
-    def options(self) -> dict[str, Any]:
-        return {"beta": self.beta}
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
 class HuberLoss(_Loss):
     """Quadratic for |input - target| < delta, linear (slope delta) beyond it (see F.huber_loss)."""
 
-    function = staticmethod(F.huber_loss)
-
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction)
         self.delta = delta
 
-    def options(self) -> dict[str, Any]:
-        return {"delta": self.delta}
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.huber_loss(input, target, self.reduction, self.delta)
 
 
 class KLDivLoss(_Loss):
     """KL divergence of log-probabilities input from target (see F.kl_div); reduction may also be
     'batchmean', the sum over the batch size."""
 
-    function = staticmethod(F.kl_div)
     extra_reductions = ("batchmean",)
 
     def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
         super().__init__(reduction)
         self.log_target = log_target
 
-    def options(self) -> dict[str, Any]:
-        return {"log_target": self.log_target}
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
 
 class BCELoss(_WeightedLoss):
     """Binary cross entropy of probabilities in [0, 1] (each log clamped at -100), each element's
     loss times weight (broadcast to the input's shape)."""
 
-    function = staticmethod(F.binary_cross_entropy)
-
     def __init__(self, weight: Tensor | None = None, *, reduction: str = "mean") -> None:
         super().__init__(weight, reduction)
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_WeightedLoss):
     """Binary cross entropy of logits: sigmoid and BCE in one stable op; pos_weight (one per
     class, along the last dim) weighs the positive targets."""
-
-    function = staticmethod(F.binary_cross_entropy_with_logits)
 
     def __init__(
         self, weight: Tensor | None = None, *, reduction: str = "mean", pos_weight: Tensor | None = None
@@ -115,15 +102,15 @@ class BCEWithLogitsLoss(_WeightedLoss):
         super().__init__(weight, reduction)
         self.register_buffer("pos_weight", pos_weight)
 
-    def options(self) -> dict[str, Any]:
-        return {"weight": self.weight, "pos_weight": self.pos_weight}
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.binary_cross_entropy_with_logits(
+            input, target, self.weight, reduction=self.reduction, pos_weight=self.pos_weight
+        )
 
 
 class NLLLoss(_WeightedLoss):
     """Negative log-likelihood of class indices, for log-probabilities (N, C, d1, ...) or (C,),
     with per-class weight (C,) and targets equal to ignore_index left out (see F.nll_loss)."""
-
-    function = staticmethod(F.nll_loss)
 
     def __init__(
         self, weight: Tensor | None = None, *, ignore_index: int = -100, reduction: str = "mean"
@@ -131,15 +118,14 @@ class NLLLoss(_WeightedLoss):
         super().__init__(weight, reduction)
         self.ignore_index = ignore_index
 
-    def options(self) -> dict[str, Any]:
-        return {"weight": self.weight, "ignore_index": self.ignore_index}
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        weight, ignore_index = self.weight, self.ignore_index
+        return F.nll_loss(input, target, weight, ignore_index=ignore_index, reduction=self.reduction)
 
 
 class CrossEntropyLoss(_WeightedLoss):
     """Cross entropy of logits (N, C, d1, ...) or (C,) against class indices or class
     probabilities, with per-class weight, ignore_index and label_smoothing (see F.cross_entropy)."""
-
-    function = staticmethod(F.cross_entropy)
 
     def __init__(
         self,
@@ -152,7 +138,8 @@ class CrossEntropyLoss(_WeightedLoss):
         super().__init__(weight, reduction)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
-    def options(self) -> dict[str, Any]:
-        return {
-            "weight": self.weight, "ignore_index": self.ignore_index, "label_smoothing": self.label_smoothing
-        }
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.cross_entropy(
+            input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+        )
