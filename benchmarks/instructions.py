@@ -30,6 +30,7 @@ WORKLOADS = {
     "tiny": ("tiny_numpy", "tiny_ours", 300, ""),
     "chain": ("chain_numpy", "chain_ours", 2000, ""),
     "raw-mlp": ("raw_mlp_numpy", "raw_mlp_ours", 200, "(2, 8, 1), 4, "),
+    "cross-entropy": ("cross_entropy_numpy", "cross_entropy_ours", 300, ""),
 }
 
 

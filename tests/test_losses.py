@@ -193,22 +193,23 @@ def test_binary_cross_entropy_needs_probabilities(bad):
 
 
 def test_cross_entropy_needs_integer_class_indices():
-    with pytest.raises(TypeError, match="integer class indices, but its dtype is float32"):
+    with pytest.raises(RuntimeError, match=r"class indices as int64 \(or uint8\), but its dtype is float32"):
         F.cross_entropy(am.zeros(3, 4), am.tensor([0.0, 1.0, 2.0]))
 
 
 @pytest.mark.parametrize(
-    ("logits", "target", "words"),
+    ("logits", "target", "error", "words"),
     [
-        ((3, 4), (3, 1), r"input of shape \(3, 4\) \(4 classes on dim 1\) needs a target of shape \(3,\), "
-         r"but target has shape \(3, 1\)"),
-        ((3, 4), (4,), r"needs a target of shape \(3,\), but target has shape \(4,\)"),
-        ((3, 4, 5), (3, 4), r"needs a target of shape \(3, 5\)"),
-        ((4,), (1,), r"\(4 classes on dim 0\) needs a target of shape \(\)"),
+        ((3, 4), (3, 1), RuntimeError, r"input of shape \(3, 4\) \(4 classes on dim 1\) needs a target of "
+         r"shape \(3,\), but target has shape \(3, 1\)"),
+        ((3, 4), (4,), ValueError, r"needs a target of shape \(3,\), but target has shape \(4,\)"),
+        ((3, 4, 5), (3, 4), RuntimeError, r"needs a target of shape \(3, 5\)"),
+        ((4,), (2,), RuntimeError, r"\(4 classes on dim 0\) needs a target of shape \(\)"),
     ],
 )
-def test_cross_entropy_names_a_wrong_target_shape(logits, target, words):
-    with pytest.raises(ValueError, match=words):
+def test_cross_entropy_names_a_wrong_target_shape(logits, target, error, words):
+    # A ValueError where the batch sizes differ, else a RuntimeError, as PyTorch raises.
+    with pytest.raises(error, match=words):
         F.cross_entropy(am.zeros(*logits), np.zeros(target, dtype=np.int64))
 
 
@@ -219,5 +220,5 @@ def test_cross_entropy_names_class_indices_out_of_range(target, bad):
 
 
 def test_cross_entropy_needs_logits_with_a_class_dim():
-    with pytest.raises(ValueError, match="not a 0-d tensor"):
+    with pytest.raises(ValueError, match="a 0-d tensor has no class dim"):
         F.cross_entropy(am.tensor(1.0), np.array(0))

@@ -222,6 +222,29 @@ def check_optimizers_and_schedulers(r: dict) -> None:
     assert lbfgs["final_loss"] < 0.01 * lbfgs["losses"][0]
 
 
+def check_losses_and_activations(r: dict) -> None:
+    c = r["classification"]
+    assert c["losses"][-1] < 0.5 * c["losses"][0] and c["accuracy"] >= 0.95
+    assert c["class_weights"][2] == 3 * c["class_weights"][0]  # the class a third as common
+    assert c["nll_losses"][-1] < 0.01 * c["nll_losses"][0] and c["nll_accuracy"] >= 0.95
+    # A label equal to ignore_index adds nothing: the mean is over the labels kept.
+    nll, nll_of_kept = c["ignored_is_left_out"]
+    assert nll > 0.01 and close(nll, nll_of_kept, atol=1e-12)
+    assert close(*c["log_softmax_nll_is_cross_entropy"], atol=1e-12)
+    assert close(*c["smoothing_by_hand"], atol=1e-12)
+    fits = r["regression"]
+    assert fits["mse"][1] > 2  # the outliers drag the squared error's line up
+    for name in ("huber", "smooth_l1", "l1"):  # the robust losses stay near y = 2x + 1
+        slope, intercept = fits[name]
+        assert abs(slope - 2) < 0.05 and abs(intercept - 1) < 0.15, name
+    recall = r["imbalanced"]["recall"]
+    assert recall["pos_weight"] == 1.0 > recall["plain"]  # pos_weight finds every positive
+    for losses in r["imbalanced"]["losses"].values():
+        assert losses[-1] < 0.5 * losses[0]
+    d = r["distillation"]
+    assert d["losses"][-1] < 0.01 * d["losses"][0] and d["agreement"] >= 0.9
+
+
 SCRIPT_TABLE = {
     "polynomial_fit": (check_polynomial_fit, FLOAT64, None),
     "sequential_manual_update": (check_sequential_manual_update, FLOAT32, None),
@@ -236,6 +259,7 @@ SCRIPT_TABLE = {
     "optimizers_and_schedulers": (check_optimizers_and_schedulers, FLOAT64, None),
     "data_loader_training": (check_data_loader_training, None, None),
     "modules_and_checkpoints": (check_modules_and_checkpoints, FLOAT64, None),
+    "losses_and_activations": (check_losses_and_activations, FLOAT64, None),
 }
 
 

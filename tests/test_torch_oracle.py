@@ -224,9 +224,15 @@ LOSSES = {
     "BCEWithLogitsLoss": np.tile([0.0, 1.0, 0.25, 1.0], (6, 1)),  # soft targets too
     "BCELoss": np.tile([1.0, 0.0, 0.5, 1.0], (6, 1)),
     "CrossEntropyLoss": np.array([0, 3, 1, 1, 2, 0]),
+    "NLLLoss": np.array([2, 0, 3, 3, 1, 0]),
+    "L1Loss": np.linspace(1, -1, 24).reshape(6, 4),
+    "SmoothL1Loss": np.linspace(-2, 2, 24).reshape(6, 4),
+    "HuberLoss": np.linspace(2, -2, 24).reshape(6, 4),
+    "KLDivLoss": np.tile([0.1, 0.2, 0.3, 0.4], (6, 1)),  # target probabilities
 }
 
 
+@pytest.mark.filterwarnings("ignore:.*'batchmean' divides only by the batch size:UserWarning")  # KLDivLoss
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("loss_name", LOSSES)
 @pytest.mark.parametrize("activation", ACTIVATIONS, ids=lambda spec: spec[0])

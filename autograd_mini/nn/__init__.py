@@ -1,7 +1,8 @@
 """Neural-network building blocks with PyTorch's names: `import autograd_mini.nn as nn`.
 
 Modules (module.py) and containers (container.py), layers (linear.py, activation.py, dropout.py), losses
-(loss.py), their stateless forms (`nn.functional`) and weight initialisation (`nn.init`).
+(loss.py), their stateless forms (`nn.functional`; the losses' in functional_loss.py) and weight
+initialisation (`nn.init`).
 """
 
 from autograd_mini.nn import functional, init, utils
@@ -35,14 +36,25 @@ from autograd_mini.nn.activation import (
 from autograd_mini.nn.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from autograd_mini.nn.dropout import Dropout
 from autograd_mini.nn.linear import Linear
-from autograd_mini.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from autograd_mini.nn.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from autograd_mini.nn.module import IncompatibleKeys, Module, Parameter
 
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "CELU", "CrossEntropyLoss", "Dropout", "ELU", "Flatten", "GELU",
-    "GLU", "Hardsigmoid", "Hardswish", "Hardtanh", "Identity", "IncompatibleKeys", "LeakyReLU",
-    "Linear", "LogSigmoid", "LogSoftmax", "MSELoss", "Mish", "Module", "ModuleDict", "ModuleList",
-    "PReLU", "Parameter", "ParameterDict", "ParameterList", "ReLU", "ReLU6", "SELU", "Sequential",
-    "SiLU", "Sigmoid", "Softmax", "Softmin", "Softplus", "Softsign", "Tanh", "Unflatten", "functional",
+    "GLU", "Hardsigmoid", "Hardswish", "Hardtanh", "HuberLoss", "Identity", "IncompatibleKeys",
+    "KLDivLoss", "L1Loss", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "MSELoss", "Mish",
+    "Module", "ModuleDict", "ModuleList", "NLLLoss", "PReLU", "Parameter", "ParameterDict",
+    "ParameterList", "ReLU", "ReLU6", "SELU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss",
+    "Softmax", "Softmin", "Softplus", "Softsign", "Tanh", "Unflatten", "functional",
     "init", "utils",
 ]

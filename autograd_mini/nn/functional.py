@@ -2,13 +2,10 @@
 `F.cross_entropy(logits, target)`.
 
 Each checks its arguments here, once, with errors that name the shapes and values at fault,
-then runs one op. Losses never broadcast prediction against target: a (N, 1) prediction with a
-(N,) target is an error, not a silent (N, N) loss.
+then runs one op. The losses live in functional_loss.py and are exported from here.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 
@@ -16,17 +13,9 @@ from autograd_mini import random
 from autograd_mini.inplace import apply_inplace
 from autograd_mini.ops import activation as act
 from autograd_mini.ops.linalg import Linear
-from autograd_mini.ops.loss import (
-    BinaryCrossEntropy,
-    BinaryCrossEntropyWithLogits,
-    CrossEntropy,
-    SquaredError,
-)
 from autograd_mini.ops.reduce import LogSoftmax, Softmax
 from autograd_mini.ops.unary import LeakyRelu, Relu, Sigmoid, Tanh
 from autograd_mini.tensor import Tensor, get_default_dtype
-
-REDUCTIONS = ("mean", "sum", "none")
 
 # ---- activations ------------------------------------------------------------------------------
 
@@ -209,85 +198,41 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     return input.mul_(mask) if inplace else input * mask
 
 
-# ---- losses -------------------------------------------------------------------------------------
+# ---- encoding ---------------------------------------------------------------------------------
 
 
-def mse_loss(input: Tensor, target: Any, *, reduction: str = "mean") -> Tensor:
-    """(input - target)², averaged, summed or per element; input and target of one shape."""
-    target = _loss_target(input, target, reduction, "mse_loss")
-    return SquaredError.apply(input, target, reduction=reduction)
-
-
-def binary_cross_entropy(input: Tensor, target: Any, *, reduction: str = "mean") -> Tensor:
-    """-(y·log x + (1 - y)·log(1 - x)) for probabilities x in [0, 1], each log clamped at -100.
-
-    For raw scores, binary_cross_entropy_with_logits is stabler and needs no sigmoid first.
-    """
-    target = _loss_target(input, target, reduction, "binary_cross_entropy")
-    data = _array(input)
-    if data.size and not (data.min() >= 0 and data.max() <= 1):
-        raise ValueError(
-            f"binary_cross_entropy: input must hold probabilities in [0, 1], but its values run from "
-            f"{data.min()} to {data.max()}; for raw scores use binary_cross_entropy_with_logits"
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 (..., num_classes): 1 at each index's class, 0 elsewhere; num_classes=-1 takes the
+    largest index + 1. Outside the graph (it has no gradient)."""
+    indices = tensor._array if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if indices.dtype != np.int64:
+        raise RuntimeError(f"one_hot: takes int64 class indices (a LongTensor), not dtype {indices.dtype}")
+    if num_classes == -1:
+        if not indices.size:
+            raise RuntimeError("one_hot: an empty tensor tells no number of classes; pass num_classes")
+        num_classes = int(indices.max()) + 1
+    if indices.size and indices.min() < 0:
+        raise RuntimeError(f"one_hot: class values must be non-negative, but one is {indices.min()}")
+    if num_classes < 0 or indices.size and indices.max() >= num_classes:
+        largest = indices.max() if indices.size else None
+        raise RuntimeError(
+            f"one_hot: class values must be smaller than num_classes ({num_classes}); the largest is "
+            f"{largest}"
         )
-    return BinaryCrossEntropy.apply(input, target, reduction=reduction)
+    return Tensor._make((indices[..., None] == np.arange(num_classes)).astype(np.int64), None, False)
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Any, *, reduction: str = "mean") -> Tensor:
-    """binary_cross_entropy(sigmoid(input), target), computed stably in one op for any logits."""
-    target = _loss_target(input, target, reduction, "binary_cross_entropy_with_logits")
-    return BinaryCrossEntropyWithLogits.apply(input, target, reduction=reduction)
+# ---- losses: in functional_loss.py, exported here ---------------------------------------------
 
-
-def cross_entropy(input: Tensor, target: Any, *, reduction: str = "mean") -> Tensor:
-    """-log softmax(input)[target], averaged over samples, summed, or per sample.
-
-    input: logits (N, C), (N, C, d1, ...) or unbatched (C,); target: integer class indices in
-    [0, C), shaped as input without the class dim: (N,), (N, d1, ...) or ().
-    """
-    check_reduction(reduction, "cross_entropy")
-    target = _array(target)
-    if input.ndim == 0:
-        raise ValueError("cross_entropy: input must hold logits of shape (N, C) or (C,), not a 0-d tensor")
-    axis = 1 if input.ndim > 1 else 0
-    classes, expected = input.shape[axis], input.shape[:axis] + input.shape[axis + 1 :]
-    if target.dtype.kind not in "iu":
-        raise TypeError(
-            f"cross_entropy: target must hold integer class indices, but its dtype is {target.dtype} "
-            "(targets of class probabilities are not supported); convert with .long()"
-        )
-    if target.shape != expected:
-        raise ValueError(
-            f"cross_entropy: input of shape {input.shape} ({classes} classes on dim {axis}) needs a target "
-            f"of shape {expected}, but target has shape {target.shape}"
-        )
-    outside = target[(target < 0) | (target >= classes)]
-    if outside.size:
-        raise IndexError(
-            f"cross_entropy: target holds class indices {np.unique(outside)[:5].tolist()} outside "
-            f"[0, {classes - 1}] for {classes} classes"
-        )
-    return CrossEntropy.apply(input, target, reduction=reduction)
-
-
-def check_reduction(reduction: str, caller: str) -> None:
-    """A ValueError unless reduction is 'mean', 'sum' or 'none'."""
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{caller}: reduction must be one of 'mean', 'sum', 'none', got {reduction!r}")
-
-
-def _array(x: Any) -> np.ndarray:
-    return x._array if isinstance(x, Tensor) else np.asarray(x)
-
-
-def _loss_target(input: Tensor, target: Any, reduction: str, caller: str) -> Any:
-    """The target of an elementwise loss, checked: reduction is valid and the shapes are equal."""
-    check_reduction(reduction, caller)
-    if not isinstance(target, (Tensor, np.ndarray)):
-        target = np.asarray(target)
-    if target.shape != input.shape:
-        raise ValueError(
-            f"{caller}: input has shape {input.shape} but target has shape {target.shape}; they must "
-            "be equal (losses do not broadcast), so reshape one of them"
-        )
-    return target
+from autograd_mini.nn.functional_loss import (  # noqa: E402, F401
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    check_reduction,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)

@@ -1,10 +1,11 @@
 """Fused losses: each whole loss, reduction included, is one node with its gradient beside it.
 
 Fusing keeps them numerically stable (no exp that can overflow, no log of 0) and cheap. Each
-op takes `reduction` ('mean', 'sum' or 'none') as an option. Backward recomputes what it needs
+op takes `reduction` ('mean', 'sum' or 'none') as an option; the elementwise ones also a
+`weight` that scales each element's loss before the reduction. Backward recomputes what it needs
 from the inputs with operations NumPy arrays and Tensors share, so under create_graph it is
 recorded and the losses can be differentiated twice. The argument checks live in
-`autograd_mini.nn.functional`.
+`autograd_mini.nn.functional_loss`.
 
 The elementwise losses compute in the dtype PyTorch's promotion gives input and target: an
 integer or boolean target takes the input's floating dtype; a wider floating one widens it.
@@ -16,6 +17,7 @@ import numpy as np
 
 from autograd_mini.dtypes import promote
 from autograd_mini.function import Function
+from autograd_mini.ops.activation import sigmoid, softplus
 
 
 def reduce_loss(loss, reduction: str):
@@ -36,6 +38,13 @@ def unreduce(grad, reduction: str, count: int):
     return grad / max(count, 1) if reduction == "mean" else grad
 
 
+def loss_gradient(ctx, grad):
+    """The gradient reaching each element of an elementwise loss: unreduced, then scaled by the
+    loss's weight, if it has one."""
+    g = unreduce(grad, ctx.reduction, ctx.count)
+    return g if ctx.weight is None else g * ctx.weight
+
+
 def clamped_log(x):
     """log(x), never below -100 (PyTorch's clamp in binary_cross_entropy): log(0) costs 100, not inf.
 
@@ -45,24 +54,20 @@ def clamped_log(x):
     return np.maximum(np.log(np.maximum(x, np.finfo(x.dtype).smallest_subnormal)), -100)
 
 
-def sigmoid(x):
-    """1 / (1 + e^-x) as (1 + tanh(x/2)) / 2: tanh never overflows, and unlike a form built on
-    |x| its recorded derivative is right at x = 0 too."""
-    return 0.5 + 0.5 * np.tanh(0.5 * x)
-
-
 class ElementwiseLoss(Function):
     """A loss of input and target of one shape: subclasses give the per-element `elementwise`
-    loss and backward; forward saves both inputs and reduces."""
+    loss (with their own options) and backward; forward saves both inputs, weighs each
+    element's loss by `weight` (broadcast to the input's shape) and reduces."""
 
     @staticmethod
-    def forward(ctx, input, target, *, reduction):
+    def forward(ctx, input, target, *, reduction, weight=None, **options):
         dtype = None
         if input.dtype is not target.dtype:
             input, target, dtype = promote(input, target)
         ctx.save_for_backward(input, target)
-        ctx.reduction, ctx.count = reduction, input.size
-        loss = reduce_loss(ctx.elementwise(input, target), reduction)
+        ctx.reduction, ctx.count, ctx.weight, ctx.options = reduction, input.size, weight, options
+        loss = ctx.elementwise(input, target, **options)
+        loss = reduce_loss(loss if weight is None else loss * weight, reduction)
         return loss if dtype is None else loss.astype(dtype, copy=False)
 
     @staticmethod
@@ -81,7 +86,7 @@ class SquaredError(ElementwiseLoss):
     @staticmethod
     def backward(ctx, grad):
         input, target = ctx.saved_tensors
-        g = 2 * unreduce(grad, ctx.reduction, ctx.count) * (input - target)
+        g = 2 * loss_gradient(ctx, grad) * (input - target)
         need_input, need_target = ctx.needs_input_grad
         return g if need_input else None, -g if need_target else None
 
@@ -100,7 +105,7 @@ class BinaryCrossEntropy(ElementwiseLoss):
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
-        g = unreduce(grad, ctx.reduction, ctx.count)
+        g = loss_gradient(ctx, grad)
         need_x, need_y = ctx.needs_input_grad
         grad_x = g * (x - y) / np.maximum((1 - x) * x, 1e-12) if need_x else None
         grad_y = g * (clamped_log(1 - x) - clamped_log(x)) if need_y else None
@@ -108,20 +113,94 @@ class BinaryCrossEntropy(ElementwiseLoss):
 
 
 class BinaryCrossEntropyWithLogits(ElementwiseLoss):
-    """-(y·log σ(x) + (1 - y)·log(1 - σ(x))) for logits x, computed as PyTorch does, as
-    (1 - y)·x + max(-x, 0) + log(1 + e^-|x|): finite for any finite x, and at infinite x NaN or
-    infinite just where PyTorch's is."""
+    """-(p·y·log σ(x) + (1 - y)·log(1 - σ(x))) for logits x, where p (pos_weight, broadcast along
+    the last dim) weighs the positive class; computed as PyTorch does, as
+    (1 - y)·x + (1 + (p - 1)·y)·softplus(-x), with softplus(-x) = max(-x, 0) + log(1 + e^-|x|):
+    finite for any finite x, and at infinite x NaN or infinite just where PyTorch's is."""
 
     @staticmethod
-    def elementwise(x, y):
-        return (1 - y) * x + np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+    def elementwise(x, y, pos_weight=None):
+        if pos_weight is None:
+            return (1 - y) * x + np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+        return (1 - y) * x + (1 + (pos_weight - 1) * y) * softplus(-x)
 
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
-        g = unreduce(grad, ctx.reduction, ctx.count)
+        g = loss_gradient(ctx, grad)
         need_x, need_y = ctx.needs_input_grad
-        return g * (sigmoid(x) - y) if need_x else None, -g * x if need_y else None
+        pos_weight = ctx.options.get("pos_weight")
+        if pos_weight is None:
+            return g * (sigmoid(x) - y) if need_x else None, -g * x if need_y else None
+        grad_x = g * ((1 - y) - (1 + (pos_weight - 1) * y) * sigmoid(-x)) if need_x else None
+        grad_y = g * ((pos_weight - 1) * softplus(-x) - x) if need_y else None
+        return grad_x, grad_y
+
+
+class AbsoluteError(ElementwiseLoss):
+    """|input - target|; its gradient is sign(input - target), 0 where the two are equal."""
+
+    @staticmethod
+    def elementwise(input, target):
+        return np.abs(input - target)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, target = ctx.saved_tensors
+        g = loss_gradient(ctx, grad) * np.sign(input - target)
+        need_input, need_target = ctx.needs_input_grad
+        return g if need_input else None, -g if need_target else None
+
+
+class Huber(ElementwiseLoss):
+    """With d = input - target: d²/2 where |d| < delta, else delta·(|d| - delta/2), all divided by
+    `divisor`. Quadratic near the target, linear beyond, so outliers pull with a force of at most
+    delta; the gradient is clip(d, -delta, delta) / divisor.
+
+    huber_loss(delta) has divisor 1; smooth_l1_loss(beta) is huber_loss(delta=beta) / beta.
+    """
+
+    @staticmethod
+    def elementwise(input, target, delta, divisor):
+        d = input - target
+        distance = np.abs(d)
+        return np.where(distance < delta, 0.5 * d * d, delta * (distance - 0.5 * delta)) / divisor
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, target = ctx.saved_tensors
+        delta, divisor = ctx.options["delta"], ctx.options["divisor"]
+        g = loss_gradient(ctx, grad) * np.clip(input - target, -delta, delta) / divisor
+        need_input, need_target = ctx.needs_input_grad
+        return g if need_input else None, -g if need_target else None
+
+
+class KLDivergence(ElementwiseLoss):
+    """target·(log target - input), the pointwise KL divergence of the distribution whose
+    log-probabilities are input from the target's, with 0·log 0 = 0 (as xlogy); a negative target
+    gives NaN. With log_target, target holds log-probabilities too: e^target·(target - input)."""
+
+    @staticmethod
+    def elementwise(input, target, log_target):
+        if log_target:
+            return np.exp(target) * (target - input)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(target == 0, 0, target * np.log(target)) - target * input
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, target = ctx.saved_tensors
+        g = loss_gradient(ctx, grad)
+        need_input, need_target = ctx.needs_input_grad
+        if ctx.options["log_target"]:
+            p = np.exp(target)
+            return -g * p if need_input else None, g * p * (target - input + 1) if need_target else None
+        grad_target = None
+        if need_target:
+            # xlogy(t, t)'s two partials, log t and t/t: NaN where t = 0, as PyTorch gives.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad_target = g * (np.log(target) + target / target - input)
+        return -g * target if need_input else None, grad_target
 
 
 class CrossEntropy(Function):
@@ -156,3 +235,37 @@ class CrossEntropy(Function):
         if ctx.reduction == "none":
             g = g.reshape(ctx.shift.shape)  # (N, 1, d1, ...): one value per sample, over the classes
         return g * (softmax - one_hot), None
+
+
+class NegativeLogLikelihood(Function):
+    """-weight·input[target]: the log-probability that input (N, C, d1, ...) or (C,), classes on
+    axis 1 (0 unbatched), gives each target class, weighed.
+
+    Options, made by the caller from the targets: index, the class of each target with the class
+    axis back as size 1 (any class where a target is ignored); weight, each target's weight in the
+    same shape, 0 where ignored; kept, where a target is not ignored; total, the sum of weight,
+    which 'mean' divides by (giving NaN when it is 0, as 0/0). The gradient is -weight (over total
+    for 'mean') at each target's class and 0 at every other.
+    """
+
+    @staticmethod
+    def forward(ctx, input, *, index, weight, kept, total, reduction):
+        axis = 1 if input.ndim > 1 else 0
+        loss = -(np.take_along_axis(input, index, axis=axis) * weight).squeeze(axis)
+        ctx.shape, ctx.dtype, ctx.axis = input.shape, input.dtype, axis
+        ctx.index, ctx.weight, ctx.kept, ctx.total, ctx.reduction = index, weight, kept, total, reduction
+        if reduction == "mean":
+            return loss.sum() / total if total else loss.sum() * np.nan
+        return loss.sum() if reduction == "sum" else loss
+
+    @staticmethod
+    def backward(ctx, grad):
+        weight = ctx.weight
+        if ctx.reduction == "mean":
+            with np.errstate(divide="ignore", invalid="ignore"):  # a total of 0: 0/0 at kept targets
+                weight = np.where(ctx.kept, weight / ctx.total, 0)
+        elif ctx.reduction == "none":
+            grad = grad.reshape(ctx.index.shape)  # (N, 1, d1, ...): one value per target, over the classes
+        pattern = np.zeros(ctx.shape, ctx.dtype)
+        np.put_along_axis(pattern, ctx.index, weight, axis=ctx.axis)
+        return -grad * pattern
