@@ -607,6 +607,65 @@ class Tensor:
         indices = choose(self._array, axis=axis, keepdims=args["keepdims"])
         return Tensor._make(np.asarray(indices, np.int64), None, False)
 
+    # ---- order and counting ---------------------------------------------------------------------
+
+    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
+        """The named tuple (values, indices) of the elements along dim in order; ties keep their
+        order (a stable sort, which stable=False allows too), NaN counts as the largest. The
+        gradient goes back through the indices."""
+        return ordering.sort(self, dim, descending)
+
+    def argsort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+        """The int64 indices that sort along dim: sort(...).indices."""
+        return ordering.argsort(self, dim, descending)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        """The named tuple (values, indices) of the k largest (smallest unless largest) elements
+        along dim, in order (also when sorted=False); at ties the first ones, as a stable sort."""
+        return ordering.topk(self, k, dim, largest)
+
+    def cumsum(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None) -> Tensor:
+        """The running sums along dim (integers sum in int64)."""
+        return ordering.accumulate(Cumsum, self, dim, axis, dtype)
+
+    def cumprod(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None) -> Tensor:
+        """The running products along dim; the gradient is right at zeros too."""
+        return ordering.accumulate(Cumprod, self, dim, axis, dtype)
+
+    def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None,
+             **numpy_names: Any) -> Tensor:
+        """The product of all elements, or along one dim; the gradient is right at zeros too."""
+        return ordering.prod(self, dim, keepdim, dtype, numpy_names)
+
+    def any(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+        """Whether any element (along dim) is nonzero, as a bool tensor."""
+        return counting.any(self, dim, keepdim, numpy_names)
+
+    def all(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+        """Whether every element (along dim) is nonzero, as a bool tensor."""
+        return counting.all(self, dim, keepdim, numpy_names)
+
+    def count_nonzero(self, dim: Any = None, *, axis: Any = None) -> Tensor:
+        """The number of nonzero elements (along dim), as int64."""
+        return counting.count_nonzero(self, dim, axis)
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,  # noqa: A002
+               dim: int | None = None) -> Any:
+        """The distinct elements (or slices along dim), sorted; see autograd_mini.counting.unique."""
+        return counting.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
+        """How often each of 0, 1, ..., max occurs in a 1-D tensor of non-negative integers."""
+        return counting.bincount(self, weights, minlength)
+
+    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+        """Counts in equal bins from min to max (the data's range when both are 0)."""
+        return counting.histc(self, bins, min, max)
+
+    def histogram(self, bins: Any, *, range: Any = None, weight: Any = None, density: bool = False) -> Any:  # noqa: A002
+        """The named tuple (hist, bin_edges); see autograd_mini.counting.histogram."""
+        return counting.histogram(self, bins, range=range, weight=weight, density=density)
+
     # ---- shape ----------------------------------------------------------------------------------
 
     def reshape(self, *shape: Any) -> Tensor:
@@ -1078,13 +1137,25 @@ def _index(index: Any) -> Any:
 
 
 # The ops are Functions, and Function builds Tensors: so they load once Tensor exists.
-from autograd_mini import engine, functions, indexing, linalg, matrices, movement, random, return_types  # noqa: E402
+from autograd_mini import (  # noqa: E402
+    counting,
+    engine,
+    functions,
+    indexing,
+    linalg,
+    matrices,
+    movement,
+    ordering,
+    random,
+    return_types,
+)
 from autograd_mini.device import DEVICE_TYPES, check_device, no_backend_error  # noqa: E402
 from autograd_mini.device import device as Device  # noqa: E402, N812
 from autograd_mini.inplace import apply_inplace, version  # noqa: E402
 from autograd_mini.ops.arithmetic import Add, Div, FloorDivide, Mul, Neg, Pow, Remainder, Sub  # noqa: E402
 from autograd_mini.ops.index import GetItem, IndexAdd, IndexPut, IntegersFirst  # noqa: E402
 from autograd_mini.ops.linalg import Matmul  # noqa: E402
+from autograd_mini.ops.order import Cumprod, Cumsum  # noqa: E402
 from autograd_mini.ops.reduce import (  # noqa: E402
     Amax,
     Amin,
