@@ -5,6 +5,7 @@ import numpy as np
 from autograd_mini.anomaly import AnomalyError, detect_anomaly, set_detect_anomaly
 from autograd_mini.creation import (
     arange,
+    as_tensor,
     bernoulli,
     empty,
     empty_like,
@@ -13,6 +14,7 @@ from autograd_mini.creation import (
     full,
     full_like,
     linspace,
+    logspace,
     multinomial,
     normal,
     ones,
@@ -72,6 +74,7 @@ sort, argsort, topk, cumsum, cumprod, prod = (
 )
 any, all, count_nonzero, unique = Tensor.any, Tensor.all, Tensor.count_nonzero, Tensor.unique  # noqa: A001
 bincount, histc, histogram = Tensor.bincount, Tensor.histc, Tensor.histogram
+numel = Tensor.numel
 
 # Dtype names as PyTorch spells them (they are NumPy's dtypes), for tensor(..., dtype=am.float64).
 float16, float32, float64 = np.float16, np.float32, np.float64
@@ -97,7 +100,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError", "CheckpointError", "Function", "Generator", "ModuleType", "Tensor", "abs",
-    "accelerator", "all", "any", "arange", "argsort", "autograd", "bernoulli", "bincount", "bmm", "bool",
+    "accelerator", "all", "any", "arange", "argsort", "as_tensor", "autograd", "bernoulli", "bincount", "bmm",
+    "bool",
     "broadcast_to", "cat", "chunk",
     "clamp", "clip", "concatenate", "cos", "count_nonzero", "cuda", "cumprod", "cumsum", "default_generator",
     "detect_anomaly", "device",
@@ -106,9 +110,9 @@ __all__ = [
     "gather", "ger", "get_default_dtype", "get_rng_state", "grad", "histc", "histogram", "index_add",
     "index_select",
     "inference_mode", "initial_seed", "inner", "int32", "int64", "is_grad_enabled", "leaky_relu",
-    "linalg", "linspace", "load", "log", "log_softmax", "logsumexp", "long", "manual_seed",
+    "linalg", "linspace", "load", "log", "log_softmax", "logspace", "logsumexp", "long", "manual_seed",
     "masked_select", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "moveaxis", "movedim",
-    "multinomial", "mv", "narrow", "nn", "no_grad", "nonzero", "norm", "normal", "ones", "ones_like",
+    "multinomial", "mv", "narrow", "nn", "no_grad", "nonzero", "norm", "normal", "numel", "ones", "ones_like",
     "optim", "outer", "permute", "prod", "rand", "rand_like", "randint", "randint_like", "randn",
     "randn_like",
     "random", "randperm", "relu", "repeat_interleave", "reshape", "return_types", "roll", "save",

@@ -41,6 +41,10 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """
     if isinstance(data, Tensor):
         data = data._array
+    elif isinstance(data, (list, tuple)) and _holds_tensor(data):
+        found: set[np.dtype] = set()
+        data = _values_of(data, found)
+        dtype = dtypes.result_type(*[np.empty((), d) for d in found]) if dtype is None and found else dtype
     try:
         array = np.array(data, dtype=dtype)
     except (ValueError, TypeError) as error:
@@ -53,6 +57,35 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if dtype is None and array.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic)):
         array = array.astype(_default_dtype)
     return array
+
+
+def _holds_tensor(data: list | tuple) -> bool:
+    return any(isinstance(x, Tensor) or isinstance(x, (list, tuple)) and _holds_tensor(x) for x in data)
+
+
+def _values_of(data: Any, found: set[np.dtype]) -> Any:
+    """Nested lists with each one-element tensor as its value; found collects the dtypes of the
+    leaves as PyTorch counts them: a tensor's or NumPy scalar's own, bool, int64 for an int and
+    the default dtype for a float."""
+    if isinstance(data, (list, tuple)):
+        return [_values_of(x, found) for x in data]
+    if isinstance(data, Tensor):
+        if data._array.size != 1:
+            raise ValueError(
+                f"tensor: only one-element tensors can be converted to Python scalars, but the data "
+                f"holds one of shape {data.shape}; use stack to join tensors"
+            )
+        found.add(data.dtype)
+        return data._array.item()
+    if isinstance(data, np.generic):
+        found.add(data.dtype)
+    elif isinstance(data, bool):
+        found.add(np.dtype(np.bool_))
+    elif isinstance(data, int):
+        found.add(np.dtype(np.int64))
+    elif isinstance(data, float):
+        found.add(_default_dtype)
+    return data
 
 
 class Tensor:
@@ -212,6 +245,12 @@ class Tensor:
         """The number of elements."""
         return self._array.size
 
+    nelement = numel
+
+    def element_size(self) -> int:
+        """The bytes each element takes: 4 for float32."""
+        return self._array.itemsize
+
     def dim(self) -> int:
         return self._array.ndim
 
@@ -219,6 +258,22 @@ class Tensor:
     def T(self) -> Tensor:
         """The axes in reverse order."""
         return self.permute(*reversed(range(self.ndim)))
+
+    @property
+    def mT(self) -> Tensor:
+        """The transpose of each matrix: the last two dims swapped (at least 2 dims)."""
+        if self.ndim < 2:
+            raise RuntimeError(f"mT: needs 2 dims or more (matrices), not shape {self.shape}")
+        return self.transpose(-2, -1)
+
+    mH = mT  # the conjugate transpose: tensors here are real, so the transpose
+
+    @property
+    def H(self) -> Tensor:
+        """The (conjugate) transpose of a matrix; tensors here are real."""
+        if self.ndim != 2:
+            raise RuntimeError(f"H: needs a matrix (2 dims), not a tensor of shape {self.shape}; see mH")
+        return self.transpose(0, 1)
 
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
@@ -504,6 +559,32 @@ class Tensor:
     def double(self) -> Tensor:
         return self.to(np.float64)
 
+    def half(self) -> Tensor:
+        return self.to(np.float16)
+
+    def int(self) -> Tensor:
+        return self.to(np.int32)
+
+    def short(self) -> Tensor:
+        return self.to(np.int16)
+
+    def char(self) -> Tensor:
+        return self.to(np.int8)
+
+    def byte(self) -> Tensor:
+        return self.to(np.uint8)
+
+    def bool(self) -> Tensor:
+        return self.to(np.bool_)
+
+    def type(self, dtype: Any = None, non_blocking: bool = False, **_: Any) -> Any:
+        """With no dtype, PyTorch's name of the tensor's type ('torch.FloatTensor' for float32,
+        as PyTorch gives it, so that code comparing names runs); with a dtype or such a name
+        ('torch.DoubleTensor'), the tensor converted to it, as to(dtype)."""
+        if dtype is None:
+            return dtypes.type_name(self.dtype)
+        return self.to(dtypes.named_dtype(dtype))
+
     def long(self) -> Tensor:
         return self.to(np.int64)
 
@@ -665,6 +746,30 @@ class Tensor:
     def histogram(self, bins: Any, *, range: Any = None, weight: Any = None, density: bool = False) -> Any:  # noqa: A002
         """The named tuple (hist, bin_edges); see autograd_mini.counting.histogram."""
         return counting.histogram(self, bins, range=range, weight=weight, density=density)
+
+    # ---- new tensors with this one's dtype --------------------------------------------------------
+    # The options are the creation functions' (dtype, device, requires_grad); dtype is this one's
+    # unless given.
+
+    def new_zeros(self, *size: Any, **options: Any) -> Tensor:
+        return creation.zeros(*size, **self._new_options(options))
+
+    def new_ones(self, *size: Any, **options: Any) -> Tensor:
+        return creation.ones(*size, **self._new_options(options))
+
+    def new_empty(self, *size: Any, **options: Any) -> Tensor:
+        """An unfilled tensor of size."""
+        return creation.empty(*size, **self._new_options(options))
+
+    def new_full(self, size: Any, fill_value: Any, **options: Any) -> Tensor:
+        return creation.full(size, fill_value, **self._new_options(options))
+
+    def new_tensor(self, data: Any, **options: Any) -> Tensor:
+        """A copy of data, outside any graph."""
+        return creation.tensor(data, **self._new_options(options))
+
+    def _new_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        return {**options, "dtype": self.dtype if options.get("dtype") is None else options["dtype"]}
 
     # ---- shape ----------------------------------------------------------------------------------
 
@@ -1139,6 +1244,8 @@ def _index(index: Any) -> Any:
 # The ops are Functions, and Function builds Tensors: so they load once Tensor exists.
 from autograd_mini import (  # noqa: E402
     counting,
+    creation,
+    dtypes,
     engine,
     functions,
     indexing,
