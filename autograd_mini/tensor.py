@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -41,12 +42,14 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """
     if isinstance(data, Tensor):
         data = data._array
-    elif isinstance(data, (list, tuple)) and _holds_tensor(data):
-        found: set[np.dtype] = set()
-        data = _values_of(data, found)
-        dtype = dtypes.result_type(*[np.empty((), d) for d in found]) if dtype is None and found else dtype
     try:
-        array = np.array(data, dtype=dtype)
+        array = _read(data, dtype)
+    except _TensorInList:  # read again, each tensor as its value, their dtypes counted as PyTorch
+        found: set[np.dtype] = set()
+        values = _values_of(data, found)
+        if dtype is None:
+            dtype = dtypes.result_type(*[np.empty((), d) for d in found])
+        return as_array(values, dtype)
     except (ValueError, TypeError) as error:
         raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__}: {error}") from None
     if array.dtype.kind not in _NUMERIC_KINDS:
@@ -59,8 +62,23 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     return array
 
 
-def _holds_tensor(data: list | tuple) -> bool:
-    return any(isinstance(x, Tensor) or isinstance(x, (list, tuple)) and _holds_tensor(x) for x in data)
+_reading_list = ContextVar("reading_list", default=False)
+
+
+class _TensorInList(Exception):
+    """Raised by Tensor.__array__ while NumPy reads a list for as_array: the list holds tensors,
+    which are read as PyTorch reads them (see _values_of) rather than as NumPy would."""
+
+
+def _read(data: Any, dtype: Any) -> np.ndarray:
+    """np.array(data, dtype), with any tensor met inside a list raising _TensorInList."""
+    if not isinstance(data, (list, tuple)):
+        return np.array(data, dtype=dtype)
+    token = _reading_list.set(True)
+    try:
+        return np.array(data, dtype=dtype)
+    finally:
+        _reading_list.reset(token)
 
 
 def _values_of(data: Any, found: set[np.dtype]) -> Any:
@@ -357,6 +375,8 @@ class Tensor:
     # the graph; any other NumPy function raises TypeError instead of silently dropping it.
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if _reading_list.get():
+            raise _TensorInList
         array = self.numpy()
         return array if dtype is None else array.astype(dtype, copy=False)
 
