@@ -46,8 +46,8 @@ def count_nonzero(x: Tensor, dim: Any = None, axis: Any = None) -> Tensor:
     """The number of nonzero elements (along dim, an int or a tuple), as int64."""
     dim = _axis(dim, axis)
     if dim is not None:
-        dim = _normalize_dims(dim, max(x.ndim, 1), "count_nonzero") if x.ndim else None
-    return _result(np.count_nonzero(x._array, axis=dim), np.int64)
+        dim = _normalize_dims(dim, max(x.ndim, 1), "count_nonzero")
+    return _result(np.count_nonzero(x._array, axis=dim if x.ndim else None), np.int64)
 
 
 # ---- distinct values -------------------------------------------------------------------------------

@@ -85,6 +85,7 @@ def test_0d_and_empty_inputs():
         (lambda x: x.prod(5), IndexError),
         (lambda x: x.any(2), IndexError),
         (lambda x: x.count_nonzero(dim=(0, 3)), IndexError),
+        (lambda x: x[0, 0].count_nonzero(1), IndexError),
         (lambda x: x.unique(dim=2), IndexError),
     ],
 )
