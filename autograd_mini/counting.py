@@ -168,8 +168,7 @@ def _check_range(op: str, low: float, high: float, bins: int) -> None:
 
 def _even_edges(array: np.ndarray, bins: int, range: tuple[float, float] | None) -> np.ndarray:  # noqa: A002
     """bins + 1 evenly spaced edges over range, or the data's range (0 .. 1 with no data; a
-    range of one value widened by 0.5 either side), computed in the data's dtype as PyTorch's
-    linspace computes them."""
+    range of one value widened by 0.5 either side), computed as PyTorch's linspace computes them."""
     if range is not None:
         low, high = (float(v) for v in range)
         if low > high:
@@ -181,8 +180,11 @@ def _even_edges(array: np.ndarray, bins: int, range: tuple[float, float] | None)
     if low == high:
         low, high = low - 0.5, high + 0.5
     _check_range("histogram", low, high, bins)
-    start, end = array.dtype.type(low), array.dtype.type(high)
-    step = (end - start) / array.dtype.type(bins)
-    i = np.arange(bins + 1, dtype=array.dtype)
-    # The first half counted up from start, the rest down from end, so both ends are exact.
-    return np.where(i < (bins + 1) // 2, start + step * i, end - step * (bins - i)).astype(array.dtype)
+    dtype = array.dtype.type
+    start, end = dtype(low), dtype(high)
+    step = (end - start) / dtype(bins)
+    # The first half counted up from start, the rest down from end, so both ends are exact; in
+    # float64, as PyTorch's fused multiply-adds round each edge of float32 data only once.
+    i = np.arange(bins + 1, dtype=np.float64)
+    up, down = np.float64(start) + np.float64(step) * i, np.float64(end) - np.float64(step) * (bins - i)
+    return np.where(i < (bins + 1) // 2, up, down).astype(dtype)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import hypothesis.extra.numpy as npst
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd_mini as am
 from autograd_mini.testing import gradcheck, gradgradcheck
@@ -331,11 +334,13 @@ CALLS = [
 ERROR_KINDS = (IndexError, TypeError, RuntimeError, ValueError)
 
 
-def evaluate(call: str, lib: Any) -> Any:
+def evaluate(call: str, lib: Any, **inputs: np.ndarray) -> Any:
+    """The call's result with lib's functions and tensors of INPUTS (or of the inputs given), or
+    the error it raised."""
     names = {name: getattr(lib, name) for name in ("sort", "argsort", "topk", "cumsum", "cumprod", "prod",
                                                    "any", "all", "count_nonzero", "unique", "bincount",
                                                    "histc", "histogram")}
-    names |= {name: lib.tensor(array) for name, array in INPUTS.items()}
+    names |= {name: lib.tensor(array) for name, array in (inputs or INPUTS).items()}
     try:
         return eval(call, {"torch": lib, **names})
     except ERROR_KINDS as error:
@@ -356,7 +361,8 @@ def assert_same(ours: Any, theirs: Any, call: str) -> None:
     assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), f"{call}: {ours.dtype} {theirs.dtype}"
     assert ours.shape == tuple(theirs.shape), call
     assert ours.requires_grad == theirs.requires_grad, call
-    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, err_msg=call)
+    # atol: an edge of a histogram may be 0 in one library and 1e-8 in the other
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-7, err_msg=call)
 
 
 @pytest.fixture
@@ -409,3 +415,32 @@ def test_gradients_at_ties_and_zeros_match_pytorch(torch, name, row):
     theirs = gradient_and_second_derivative(torch, GRADIENT_CASES[name], array)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.torch
+@settings(max_examples=50)
+@given(
+    values=npst.arrays(
+        np.float32, npst.array_shapes(max_dims=3, min_side=0, max_side=6),
+        elements=st.integers(-8, 8).map(lambda k: k / 4),  # ties, and values on the bins' edges
+    ),
+    bins=st.integers(1, 9),
+)
+def test_random_inputs_give_what_pytorch_gives(values, bins):
+    torch = pytest.importorskip("torch", reason="the PyTorch oracle needs torch: pip install torch")
+    dim = values.ndim - 1 if values.ndim else 0
+    for call in (
+        f"x.sort(dim={dim}, stable=True)", f"x.sort(dim={dim}, descending=True, stable=True)",
+        f"x.argsort(dim={dim}, stable=True)", f"x.topk({min(2, x_size(values, dim))}, dim={dim}).values",
+        f"x.cumsum({dim})", "x.prod()", "x.any()", "x.count_nonzero()",
+        "x.unique(return_inverse=True, return_counts=True)", f"x.histc({bins})",
+        f"x.histc({bins}, min=-1, max=1.5)", f"histogram(x, {bins})",
+        f"histogram(x, {bins}, range=(-1.0, 1.5))",
+        "(x * 4 + 8).long().reshape(-1).bincount()",
+    ):
+        ours, theirs = (evaluate(call, lib, x=values) for lib in (am, torch))
+        assert_same(ours, theirs, call)
+
+
+def x_size(values: np.ndarray, dim: int) -> int:
+    return values.shape[dim] if values.ndim else 1
