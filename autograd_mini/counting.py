@@ -108,7 +108,7 @@ def bincount(x: Tensor, weights: Any = None, minlength: int = 0) -> Tensor:
 
 def histc(x: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
     """Counts of x's elements in `bins` equal bins from min to max (elements outside are left
-    out; max itself falls in the last bin), in x's floating dtype. min == max (the default
+    out; max itself falls in the last bin), in x's floating dtype. min == max (as the default
     0, 0) means the range of the data; a range of one value is widened to value -1 .. value +1."""
     array = _floating(x, "histc")
     low, high = float(min), float(max)

@@ -739,11 +739,11 @@ class Tensor:
         return ordering.prod(self, dim, keepdim, dtype, numpy_names)
 
     def any(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
-        """Whether any element (along dim) is nonzero, as a bool tensor."""
+        """Whether any element (along dim) is nonzero: bool (uint8 for uint8, as PyTorch)."""
         return counting.any(self, dim, keepdim, numpy_names)
 
     def all(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
-        """Whether every element (along dim) is nonzero, as a bool tensor."""
+        """Whether every element (along dim) is nonzero: bool (uint8 for uint8, as PyTorch)."""
         return counting.all(self, dim, keepdim, numpy_names)
 
     def count_nonzero(self, dim: Any = None, *, axis: Any = None) -> Tensor:
@@ -752,7 +752,9 @@ class Tensor:
 
     def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,  # noqa: A002
                dim: int | None = None) -> Any:
-        """The distinct elements (or slices along dim), sorted; see autograd_mini.counting.unique."""
+        """The distinct elements (or slices along dim), sorted, and with return_inverse and
+        return_counts the tuple (values, inverse, counts): where each element lies in values, and
+        how often each value occurs."""
         return counting.unique(self, sorted, return_inverse, return_counts, dim)
 
     def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
@@ -760,11 +762,14 @@ class Tensor:
         return counting.bincount(self, weights, minlength)
 
     def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
-        """Counts in equal bins from min to max (the data's range when both are 0)."""
+        """Counts in equal bins from min to max (the data's range when min equals max, as by
+        default), in this tensor's floating dtype."""
         return counting.histc(self, bins, min, max)
 
     def histogram(self, bins: Any, *, range: Any = None, weight: Any = None, density: bool = False) -> Any:  # noqa: A002
-        """The named tuple (hist, bin_edges); see autograd_mini.counting.histogram."""
+        """The named tuple (hist, bin_edges): counts in `bins` equal bins over range (the data's
+        by default) or between the edges of a 1-D tensor bins; weight counts each element by
+        its weight, and density makes the histogram integrate to 1."""
         return counting.histogram(self, bins, range=range, weight=weight, density=density)
 
     # ---- new tensors with this one's dtype --------------------------------------------------------
