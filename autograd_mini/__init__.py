@@ -5,6 +5,7 @@ import numpy as np
 from autograd_mini.anomaly import AnomalyError, detect_anomaly, set_detect_anomaly
 from autograd_mini.creation import (
     arange,
+    as_tensor,
     bernoulli,
     empty,
     empty_like,
@@ -13,6 +14,7 @@ from autograd_mini.creation import (
     full,
     full_like,
     linspace,
+    logspace,
     multinomial,
     normal,
     ones,
@@ -67,6 +69,12 @@ diagonal, trace, norm, gather = Tensor.diagonal, Tensor.trace, Tensor.norm, Tens
 take_along_dim, take, index_select = Tensor.take_along_dim, Tensor.take, Tensor.index_select
 masked_select, scatter, scatter_add = Tensor.masked_select, Tensor.scatter, Tensor.scatter_add
 index_add, nonzero = Tensor.index_add, Tensor.nonzero
+sort, argsort, topk, cumsum, cumprod, prod = (
+    Tensor.sort, Tensor.argsort, Tensor.topk, Tensor.cumsum, Tensor.cumprod, Tensor.prod
+)
+any, all, count_nonzero, unique = Tensor.any, Tensor.all, Tensor.count_nonzero, Tensor.unique  # noqa: A001
+bincount, histc, histogram = Tensor.bincount, Tensor.histc, Tensor.histogram
+numel = Tensor.numel
 
 # Dtype names as PyTorch spells them (they are NumPy's dtypes), for tensor(..., dtype=am.float64).
 float16, float32, float64 = np.float16, np.float32, np.float64
@@ -92,20 +100,26 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError", "CheckpointError", "Function", "Generator", "ModuleType", "Tensor", "abs",
-    "accelerator", "arange", "autograd", "bernoulli", "bmm", "bool", "broadcast_to", "cat", "chunk",
-    "clamp", "clip", "concatenate", "cos", "cuda", "default_generator", "detect_anomaly", "device",
+    "accelerator", "all", "any", "arange", "argsort", "as_tensor", "autograd", "bernoulli", "bincount", "bmm",
+    "bool",
+    "broadcast_to", "cat", "chunk",
+    "clamp", "clip", "concatenate", "cos", "count_nonzero", "cuda", "cumprod", "cumsum", "default_generator",
+    "detect_anomaly", "device",
     "diag", "diagonal", "dot", "double", "einsum", "empty", "empty_like", "enable_grad", "exp", "eye",
     "flatten", "flip", "float", "float16", "float32", "float64", "from_numpy", "full", "full_like",
-    "gather", "ger", "get_default_dtype", "get_rng_state", "grad", "index_add", "index_select",
+    "gather", "ger", "get_default_dtype", "get_rng_state", "grad", "histc", "histogram", "index_add",
+    "index_select",
     "inference_mode", "initial_seed", "inner", "int32", "int64", "is_grad_enabled", "leaky_relu",
-    "linalg", "linspace", "load", "log", "log_softmax", "logsumexp", "long", "manual_seed",
+    "linalg", "linspace", "load", "log", "log_softmax", "logspace", "logsumexp", "long", "manual_seed",
     "masked_select", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "moveaxis", "movedim",
-    "multinomial", "mv", "narrow", "nn", "no_grad", "nonzero", "norm", "normal", "ones", "ones_like",
-    "optim", "outer", "permute", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like",
+    "multinomial", "mv", "narrow", "nn", "no_grad", "nonzero", "norm", "normal", "numel", "ones", "ones_like",
+    "optim", "outer", "permute", "prod", "rand", "rand_like", "randint", "randint_like", "randn",
+    "randn_like",
     "random", "randperm", "relu", "repeat_interleave", "reshape", "return_types", "roll", "save",
     "scatter", "scatter_add", "seed", "set_default_dtype", "set_detect_anomaly", "set_grad_enabled",
-    "set_rng_state", "sigmoid", "sin", "softmax", "split", "sqrt", "squeeze", "stack", "std", "sum",
-    "swapaxes", "swapdims", "t", "take", "take_along_dim", "tanh", "tensor", "testing", "tile", "trace",
-    "transpose", "tril", "triu", "uint8", "unbind", "unflatten", "unsqueeze", "utils", "var", "viz",
+    "set_rng_state", "sigmoid", "sin", "softmax", "sort", "split", "sqrt", "squeeze", "stack", "std", "sum",
+    "swapaxes", "swapdims", "t", "take", "take_along_dim", "tanh", "tensor", "testing", "tile", "topk",
+    "trace",
+    "transpose", "tril", "triu", "uint8", "unbind", "unflatten", "unique", "unsqueeze", "utils", "var", "viz",
     "where", "zeros", "zeros_like"
 ]

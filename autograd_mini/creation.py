@@ -90,7 +90,9 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, *, device:
     """A new tensor holding a copy of data (a number, nested lists or an array).
 
     Python floats become the default dtype (float32); NumPy arrays keep theirs; integer and
-    boolean tensors exist but cannot require grad.
+    boolean tensors exist but cannot require grad. Lists may hold one-element tensors, as in
+    tensor([loss1, loss2]): their values are copied (outside the graph), and their dtypes count
+    as PyTorch counts them (float64 ones with Python numbers give float64).
     """
     check_device(device, "tensor")
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
@@ -103,6 +105,18 @@ def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:
     t = Tensor(np.empty(0, dtype=array.dtype), requires_grad=requires_grad)
     t._array = array
     return t
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """data as a tensor, copied only where it must be: a Tensor is returned itself (or converted
+    with to(dtype), in the graph); a NumPy array of the dtype asked for (or of any, without
+    dtype) shares its memory, as from_numpy; anything else is copied, as tensor(data, dtype=dtype)."""
+    check_device(device, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype)
 
 
 # ---- filled -----------------------------------------------------------------------------------------
@@ -248,15 +262,28 @@ def arange(start: Any = 0, end: Any = None, step: Any = 1, dtype: Any = None, *,
     return _new(values.astype(dtype, copy=False), requires_grad)
 
 
+def _spaced(start: Any, end: Any, steps: Any, device: Any, caller: str) -> np.ndarray:
+    """steps evenly spaced float64 values from start to end, both included."""
+    check_device(device, caller)
+    steps = _integer(steps, caller, "steps")
+    if steps < 0:
+        raise RuntimeError(f"{caller}: the number of steps must be >= 0, got {steps}")
+    return np.linspace(_bound(start, caller), _bound(end, caller), steps)
+
+
 def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
     """steps evenly spaced values from start to end, both included; the default float dtype
     unless dtype is given (an integer dtype truncates the values)."""
-    check_device(device, "linspace")
-    steps = _integer(steps, "linspace", "steps")
-    if steps < 0:
-        raise RuntimeError(f"linspace: the number of steps must be >= 0, got {steps}")
-    values = np.linspace(_bound(start, "linspace"), _bound(end, "linspace"), steps)
+    values = _spaced(start, end, steps, device, "linspace")
+    return _new(values.astype(get_default_dtype() if dtype is None else dtype), requires_grad)
+
+
+def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any = None,
+             device: Any = None, requires_grad: bool = False) -> Tensor:
+    """steps values from base**start to base**end, evenly spaced in the exponent:
+    base ** linspace(start, end, steps), in the default float dtype unless dtype is given."""
+    values = float(_bound(base, "logspace")) ** _spaced(start, end, steps, device, "logspace")
     return _new(values.astype(get_default_dtype() if dtype is None else dtype), requires_grad)
 
 

@@ -1,4 +1,5 @@
-"""PyTorch's dtype promotion: the dtype an op gives when its operands' dtypes differ.
+"""PyTorch's dtype promotion: the dtype an op gives when its operands' dtypes differ (and, at
+the end, PyTorch's names of tensor types).
 
 PyTorch ranks each operand twice. Its category: bool < integer < floating. Its priority: a
 tensor with dims, then a 0-d tensor, then a Python number. The result comes from the operands
@@ -122,3 +123,32 @@ def require_same(op: str, *arrays: Any) -> None:
             "first, e.g. x.to(w.dtype)"
         )
 
+
+# ---- PyTorch's names of tensor types, for Tensor.type() ------------------------------------------
+
+_TYPE_NAMES = {
+    np.dtype(np.float32): "torch.FloatTensor", np.dtype(np.float64): "torch.DoubleTensor",
+    np.dtype(np.float16): "torch.HalfTensor", np.dtype(np.int64): "torch.LongTensor",
+    np.dtype(np.int32): "torch.IntTensor", np.dtype(np.int16): "torch.ShortTensor",
+    np.dtype(np.int8): "torch.CharTensor", np.dtype(np.uint8): "torch.ByteTensor",
+    np.dtype(np.bool_): "torch.BoolTensor",
+}
+_NAMED_DTYPES = {name: dtype for dtype, name in _TYPE_NAMES.items()}
+
+
+def type_name(dtype: np.dtype) -> str:
+    """PyTorch's name of the type of a tensor of dtype ('torch.FloatTensor' for float32); for a
+    dtype PyTorch lacks (longdouble), NumPy's name of it."""
+    return _TYPE_NAMES.get(dtype, dtype.name)
+
+
+def named_dtype(name: Any) -> np.dtype:
+    """The dtype of a type name as type_name gives it ('torch.DoubleTensor'), or of any spelling
+    np.dtype takes (am.float64, "float64")."""
+    if name in _NAMED_DTYPES:
+        return _NAMED_DTYPES[name]
+    try:
+        return np.dtype(name)
+    except TypeError:
+        message = f"type: {name!r} names no dtype; give one such as am.float64 or 'torch.DoubleTensor'"
+        raise TypeError(message) from None

@@ -1,6 +1,8 @@
 """The named tuples that reductions with indices return, as in `torch.return_types`.
 
     values, indices = x.max(dim=1)       # or x.max(dim=1).values, .indices
+    values, indices = x.sort(dim=1)      # likewise sort and topk
+    hist, bin_edges = am.histogram(x, bins=10)
 """
 
 from __future__ import annotations
@@ -23,3 +25,24 @@ class min(NamedTuple):  # noqa: A001 (PyTorch's name)
 
     values: Tensor
     indices: Tensor
+
+
+class sort(NamedTuple):
+    """The values along a dim in order, and the index of each in the input."""
+
+    values: Tensor
+    indices: Tensor
+
+
+class topk(NamedTuple):
+    """The k largest (or smallest) values along a dim, in order, and the index of each."""
+
+    values: Tensor
+    indices: Tensor
+
+
+class histogram(NamedTuple):
+    """The counts in each bin, and the bins' edges (one more than the counts)."""
+
+    hist: Tensor
+    bin_edges: Tensor

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -42,7 +43,13 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data._array
     try:
-        array = np.array(data, dtype=dtype)
+        array = _read(data, dtype)
+    except _TensorInList:  # read again, each tensor as its value, their dtypes counted as PyTorch
+        found: set[np.dtype] = set()
+        values = _values_of(data, found)
+        if dtype is None:
+            dtype = dtypes.result_type(*[np.empty((), d) for d in found])
+        return as_array(values, dtype)
     except (ValueError, TypeError) as error:
         raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__}: {error}") from None
     if array.dtype.kind not in _NUMERIC_KINDS:
@@ -53,6 +60,50 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if dtype is None and array.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic)):
         array = array.astype(_default_dtype)
     return array
+
+
+_reading_list = ContextVar("reading_list", default=False)
+
+
+class _TensorInList(Exception):
+    """Raised by Tensor.__array__ while NumPy reads a list for as_array: the list holds tensors,
+    which are read as PyTorch reads them (see _values_of) rather than as NumPy would."""
+
+
+def _read(data: Any, dtype: Any) -> np.ndarray:
+    """np.array(data, dtype), with any tensor met inside a list raising _TensorInList."""
+    if not isinstance(data, (list, tuple)):
+        return np.array(data, dtype=dtype)
+    token = _reading_list.set(True)
+    try:
+        return np.array(data, dtype=dtype)
+    finally:
+        _reading_list.reset(token)
+
+
+def _values_of(data: Any, found: set[np.dtype]) -> Any:
+    """Nested lists with each one-element tensor as its value; found collects the dtypes of the
+    leaves as PyTorch counts them: a tensor's or NumPy scalar's own, bool, int64 for an int and
+    the default dtype for a float."""
+    if isinstance(data, (list, tuple)):
+        return [_values_of(x, found) for x in data]
+    if isinstance(data, Tensor):
+        if data._array.size != 1:
+            raise ValueError(
+                f"tensor: only one-element tensors can be converted to Python scalars, but the data "
+                f"holds one of shape {data.shape}; use stack to join tensors"
+            )
+        found.add(data.dtype)
+        return data._array.item()
+    if isinstance(data, np.generic):
+        found.add(data.dtype)
+    elif isinstance(data, bool):
+        found.add(np.dtype(np.bool_))
+    elif isinstance(data, int):
+        found.add(np.dtype(np.int64))
+    elif isinstance(data, float):
+        found.add(_default_dtype)
+    return data
 
 
 class Tensor:
@@ -212,6 +263,12 @@ class Tensor:
         """The number of elements."""
         return self._array.size
 
+    nelement = numel
+
+    def element_size(self) -> int:
+        """The bytes each element takes: 4 for float32."""
+        return self._array.itemsize
+
     def dim(self) -> int:
         return self._array.ndim
 
@@ -219,6 +276,22 @@ class Tensor:
     def T(self) -> Tensor:
         """The axes in reverse order."""
         return self.permute(*reversed(range(self.ndim)))
+
+    @property
+    def mT(self) -> Tensor:
+        """The transpose of each matrix: the last two dims swapped (at least 2 dims)."""
+        if self.ndim < 2:
+            raise RuntimeError(f"mT: needs 2 dims or more (matrices), not shape {self.shape}")
+        return self.transpose(-2, -1)
+
+    mH = mT  # the conjugate transpose: tensors here are real, so the transpose
+
+    @property
+    def H(self) -> Tensor:
+        """The (conjugate) transpose of a matrix; tensors here are real."""
+        if self.ndim != 2:
+            raise RuntimeError(f"H: needs a matrix (2 dims), not a tensor of shape {self.shape}; see mH")
+        return self.transpose(0, 1)
 
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
@@ -302,6 +375,8 @@ class Tensor:
     # the graph; any other NumPy function raises TypeError instead of silently dropping it.
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if _reading_list.get():
+            raise _TensorInList
         array = self.numpy()
         return array if dtype is None else array.astype(dtype, copy=False)
 
@@ -504,6 +579,32 @@ class Tensor:
     def double(self) -> Tensor:
         return self.to(np.float64)
 
+    def half(self) -> Tensor:
+        return self.to(np.float16)
+
+    def int(self) -> Tensor:
+        return self.to(np.int32)
+
+    def short(self) -> Tensor:
+        return self.to(np.int16)
+
+    def char(self) -> Tensor:
+        return self.to(np.int8)
+
+    def byte(self) -> Tensor:
+        return self.to(np.uint8)
+
+    def bool(self) -> Tensor:
+        return self.to(np.bool_)
+
+    def type(self, dtype: Any = None, non_blocking: bool = False, **_: Any) -> Any:
+        """With no dtype, PyTorch's name of the tensor's type ('torch.FloatTensor' for float32,
+        as PyTorch gives it, so that code comparing names runs); with a dtype or such a name
+        ('torch.DoubleTensor'), the tensor converted to it, as to(dtype)."""
+        if dtype is None:
+            return dtypes.type_name(self.dtype)
+        return self.to(dtypes.named_dtype(dtype))
+
     def long(self) -> Tensor:
         return self.to(np.int64)
 
@@ -606,6 +707,94 @@ class Tensor:
             raise IndexError(f"{name}: there is no index to give over an empty dim of shape {self.shape}")
         indices = choose(self._array, axis=axis, keepdims=args["keepdims"])
         return Tensor._make(np.asarray(indices, np.int64), None, False)
+
+    # ---- order and counting ---------------------------------------------------------------------
+
+    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
+        """The named tuple (values, indices) of the elements along dim in order; ties keep their
+        order (a stable sort, which stable=False allows too), NaN counts as the largest. The
+        gradient goes back through the indices."""
+        return ordering.sort(self, dim, descending)
+
+    def argsort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+        """The int64 indices that sort along dim: sort(...).indices."""
+        return ordering.argsort(self, dim, descending)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        """The named tuple (values, indices) of the k largest (smallest unless largest) elements
+        along dim, in order (also when sorted=False); at ties the first ones, as a stable sort."""
+        return ordering.topk(self, k, dim, largest)
+
+    def cumsum(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None) -> Tensor:
+        """The running sums along dim (integers sum in int64)."""
+        return ordering.accumulate(Cumsum, self, dim, axis, dtype)
+
+    def cumprod(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None) -> Tensor:
+        """The running products along dim; the gradient is right at zeros too."""
+        return ordering.accumulate(Cumprod, self, dim, axis, dtype)
+
+    def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None,
+             **numpy_names: Any) -> Tensor:
+        """The product of all elements, or along one dim; the gradient is right at zeros too."""
+        return ordering.prod(self, dim, keepdim, dtype, numpy_names)
+
+    def any(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+        """Whether any element (along dim) is nonzero: bool (uint8 for uint8, as PyTorch)."""
+        return counting.any(self, dim, keepdim, numpy_names)
+
+    def all(self, dim: Any = None, keepdim: bool = False, **numpy_names: Any) -> Tensor:
+        """Whether every element (along dim) is nonzero: bool (uint8 for uint8, as PyTorch)."""
+        return counting.all(self, dim, keepdim, numpy_names)
+
+    def count_nonzero(self, dim: Any = None, *, axis: Any = None) -> Tensor:
+        """The number of nonzero elements (along dim), as int64."""
+        return counting.count_nonzero(self, dim, axis)
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,  # noqa: A002
+               dim: int | None = None) -> Any:
+        """The distinct elements (or slices along dim), sorted, and with return_inverse and
+        return_counts the tuple (values, inverse, counts): where each element lies in values, and
+        how often each value occurs."""
+        return counting.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
+        """How often each of 0, 1, ..., max occurs in a 1-D tensor of non-negative integers."""
+        return counting.bincount(self, weights, minlength)
+
+    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+        """Counts in equal bins from min to max (the data's range when min equals max, as by
+        default), in this tensor's floating dtype."""
+        return counting.histc(self, bins, min, max)
+
+    def histogram(self, bins: Any, *, range: Any = None, weight: Any = None, density: bool = False) -> Any:  # noqa: A002
+        """The named tuple (hist, bin_edges): counts in `bins` equal bins over range (the data's
+        by default) or between the edges of a 1-D tensor bins; weight counts each element by
+        its weight, and density makes the histogram integrate to 1."""
+        return counting.histogram(self, bins, range=range, weight=weight, density=density)
+
+    # ---- new tensors with this one's dtype --------------------------------------------------------
+    # The options are the creation functions' (dtype, device, requires_grad); dtype is this one's
+    # unless given.
+
+    def new_zeros(self, *size: Any, **options: Any) -> Tensor:
+        return creation.zeros(*size, **self._new_options(options))
+
+    def new_ones(self, *size: Any, **options: Any) -> Tensor:
+        return creation.ones(*size, **self._new_options(options))
+
+    def new_empty(self, *size: Any, **options: Any) -> Tensor:
+        """An unfilled tensor of size."""
+        return creation.empty(*size, **self._new_options(options))
+
+    def new_full(self, size: Any, fill_value: Any, **options: Any) -> Tensor:
+        return creation.full(size, fill_value, **self._new_options(options))
+
+    def new_tensor(self, data: Any, **options: Any) -> Tensor:
+        """A copy of data, outside any graph."""
+        return creation.tensor(data, **self._new_options(options))
+
+    def _new_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        return {**options, "dtype": self.dtype if options.get("dtype") is None else options["dtype"]}
 
     # ---- shape ----------------------------------------------------------------------------------
 
@@ -1114,7 +1303,20 @@ def _check_index_put_dtype(x: Tensor, index: Any, value: Any) -> None:
 
 
 # The ops are Functions, and Function builds Tensors: so they load once Tensor exists.
-from autograd_mini import engine, functions, indexing, linalg, matrices, movement, random, return_types  # noqa: E402
+from autograd_mini import (  # noqa: E402
+    counting,
+    creation,
+    dtypes,
+    engine,
+    functions,
+    indexing,
+    linalg,
+    matrices,
+    movement,
+    ordering,
+    random,
+    return_types,
+)
 from autograd_mini.device import DEVICE_TYPES, check_device, no_backend_error  # noqa: E402
 from autograd_mini.device import device as Device  # noqa: E402, N812
 from autograd_mini.inplace import apply_inplace, version  # noqa: E402
@@ -1122,6 +1324,7 @@ from autograd_mini.limits import check_fits  # noqa: E402
 from autograd_mini.ops.arithmetic import Add, Div, FloorDivide, Mul, Neg, Pow, Remainder, Sub  # noqa: E402
 from autograd_mini.ops.index import GetItem, IndexAdd, IndexPut, IntegersFirst  # noqa: E402
 from autograd_mini.ops.linalg import Matmul  # noqa: E402
+from autograd_mini.ops.order import Cumprod, Cumsum  # noqa: E402
 from autograd_mini.ops.reduce import (  # noqa: E402
     Amax,
     Amin,

@@ -198,7 +198,7 @@ def table_roots() -> dict[str, object]:
         "nn": nn,
         "F": nn.functional,
         "optim": optim,
-        "t": tensor([1.0]),
+        "t": tensor([[1.0]]),  # a matrix: the properties t.mT and t.H are read too
         "model": nn.Linear(1, 1),
         "opt": optim.SGD([param]),
         "ctx": resolve("autograd_mini.function.Function"),

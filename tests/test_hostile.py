@@ -306,6 +306,11 @@ ZERO_D_OPTIONS = {
     "stack": [{"dim": 0}, {"dim": -1}],
     "matmul": None,
     "prelu": None,  # its table row reshapes the slope to (1,): not a 0-d case
+    "sort": [{"dim": 0, "descending": False}, {"dim": -1, "descending": True}],
+    "topk": [{"dim": 0, "k": 1, "largest": True}, {"dim": -1, "k": 1, "largest": False}],
+    "cumsum": [{"dim": 0}, {"dim": -1}],
+    "cumprod": [{"dim": 0}, {"dim": -1}],
+    "prod": [{"dim": None, "keepdim": False}, {"dim": 0, "keepdim": True}],
 }
 # Matrix ops need dims; the others' table rows draw options for shapes that have dims.
 for _name in ("mm", "einsum", "tril", "triu", "diagonal", "narrow", "gather", "index_select",

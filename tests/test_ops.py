@@ -36,6 +36,7 @@ OFF_HARD_KINKS = ams.floats_in(-2, 2, exclude=[-1.5, 0, 1.5], margin=0.05)  # re
 # second operand of maximum/minimum a grid shifted by 1/16, so no two compared values are close.
 GRID = st.integers(-16, 16).map(lambda k: k / 8)
 SHIFTED_GRID = GRID.map(lambda v: v + 1 / 16)
+OFTEN_ZERO = st.one_of(st.just(0.0), GRID)  # products: one zero, several, or none
 
 
 # ---- input kinds: strategies of (shapes of the tensor inputs, options for the op) -------------
@@ -230,6 +231,37 @@ def norm_inputs(draw: st.DrawFn) -> tuple:
     return (shape,), {**options, "p": draw(st.sampled_from([1, 2, 3, math.inf]))}
 
 
+@st.composite
+def along_one_dim(draw: st.DrawFn) -> tuple:
+    """A shape (0-d included) and one of its dims, which a 0-d tensor takes as 0 or -1."""
+    shape = draw(ams.shapes())
+    ndim = max(len(shape), 1)
+    return (shape,), {"dim": draw(st.integers(-ndim, ndim - 1))}
+
+
+@st.composite
+def sort_inputs(draw: st.DrawFn) -> tuple:
+    shapes, options = draw(along_one_dim())
+    return shapes, {**options, "descending": draw(st.booleans())}
+
+
+@st.composite
+def topk_inputs(draw: st.DrawFn) -> tuple:
+    (shape,), options = draw(along_one_dim())
+    size = shape[options["dim"]] if shape else 1
+    k = draw(st.integers(0 if shape else 1, size))
+    return (shape,), {**options, "k": k, "largest": draw(st.booleans())}
+
+
+@st.composite
+def prod_inputs(draw: st.DrawFn) -> tuple:
+    """A shape and dim None (every element) or one dim, with keepdim for one dim."""
+    shapes, options = draw(along_one_dim())
+    if draw(st.booleans()):
+        return shapes, {"dim": None, "keepdim": False}
+    return shapes, {**options, "keepdim": draw(st.booleans())}
+
+
 # ---- NumPy formulas for the references --------------------------------------------------------
 
 np_erf = np.vectorize(math.erf, otypes=[float])
@@ -244,6 +276,29 @@ def every_dim_if_empty(reduce: Callable) -> Callable:
 def np_var(x, axis, keepdims, correction=1):
     centred = x - x.mean(axis=axis, keepdims=True)
     return (centred**2).sum(axis=axis, keepdims=keepdims) / (reduced_count(x.shape, axis) - correction)
+
+
+def along(fn: Callable) -> Callable:
+    """A NumPy function of (x, axis, ...) that takes 0-d x as shape (1,), as PyTorch does."""
+
+    def ref(x, dim, **options):
+        out = fn(x.reshape(x.shape or (1,)), dim, **options)
+        return out if x.ndim else out.reshape(())
+
+    return ref
+
+
+def np_sort(x, dim, descending):
+    ordered = np.sort(x, axis=dim)
+    return np.flip(ordered, dim) if descending else ordered
+
+
+def np_topk(x, dim, k, largest):
+    return np.take(np_sort(x, dim, largest), range(k), axis=dim)
+
+
+def np_prod(x, dim, keepdim):
+    return np.prod(x, axis=dim if x.ndim else None, keepdims=keepdim)
 
 
 def np_softmax(x, dim):
@@ -498,6 +553,28 @@ OPS = [
         lambda x, dim: x - np.log(np.sum(np.exp(x), axis=dim, keepdims=True)),
         one_axis(),
     ),
+    # order, running sums and products (zeros drawn often: the gradient of a product at zeros)
+    Op(
+        "sort",
+        lambda x, dim, descending: x.sort(dim=dim, descending=descending).values,
+        along(np_sort),
+        sort_inputs(),
+        GRID,
+        unique=True,
+        piecewise_linear=True,
+    ),
+    Op(
+        "topk",
+        lambda x, dim, k, largest: x.topk(k, dim=dim, largest=largest).values,
+        along(np_topk),
+        topk_inputs(),
+        GRID,
+        unique=True,
+        piecewise_linear=True,
+    ),
+    Op("cumsum", lambda x, dim: x.cumsum(dim), along(np.cumsum), along_one_dim(), piecewise_linear=True),
+    Op("cumprod", lambda x, dim: x.cumprod(dim), along(np.cumprod), along_one_dim(), OFTEN_ZERO),
+    Op("prod", lambda x, dim, keepdim: x.prod(dim, keepdim=keepdim), np_prod, prod_inputs(), OFTEN_ZERO),
     # shape
     Op("reshape", lambda x, shape: x.reshape(shape), np.reshape, reshape_inputs(), piecewise_linear=True),
     Op(

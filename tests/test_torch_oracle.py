@@ -76,6 +76,7 @@ SAME_CALL = {
     "mul_number", "rmul_number", "div_number", "rdiv_number", "pow_int", "pow_float", "pow_negative",
     "rpow_number", "matmul", "clamp", "clamp_min", "clip_max", "reshape", "flatten", "transpose",
     "unsqueeze", "flip", "roll", "repeat", "narrow", "tril", "triu", "diagonal", "mm", "norm",
+    "sort", "topk", "cumsum", "cumprod",
 }
 
 # The others, in PyTorch's words.
@@ -122,6 +123,7 @@ TORCH = {
     "logsumexp": lambda x, axis, keepdims: x.logsumexp(dim=spread_dims(x, axis), keepdim=keepdims),
     "softmax": lambda x, dim: x.softmax(dim),
     "log_softmax": lambda x, dim: x.log_softmax(dim),
+    "prod": lambda x, dim, keepdim: x.prod() if dim is None else x.prod(dim, keepdim=keepdim),
     "permute": lambda x, dims: x.permute(tuple(dims)),  # PyTorch's permute() takes no dims at all
     "T": lambda x: x.permute(tuple(reversed(range(x.ndim)))),
     "squeeze": lambda x, dim: x.squeeze() if dim is None else x.squeeze(dim),
