@@ -23,7 +23,8 @@ from autograd_mini.ops.loss import (
     SquaredError,
 )
 from autograd_mini.ops.reduce import LogSoftmax, Softmax
-from autograd_mini.ops.unary import Clip, LeakyRelu, Relu, Sigmoid, Tanh
+from autograd_mini.ops.trigonometric import Tanh
+from autograd_mini.ops.unary import Clip, LeakyRelu, Relu, Sigmoid
 from autograd_mini.tensor import Tensor, get_default_dtype
 
 REDUCTIONS = ("mean", "sum", "none")
