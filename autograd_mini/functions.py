@@ -108,7 +108,7 @@ def equal(input: Tensor, other: Tensor) -> bool:
     """Whether the two have the same shape and the same values (a NaN equals nothing), as a
     Python bool; the dtypes may differ, as in PyTorch."""
     a, b = _raw(input), _raw(other)
-    return a.shape == b.shape and bool((a == b).all())
+    return np.shape(a) == np.shape(b) and bool(np.all(a == b))
 
 
 def _logical(ufunc: np.ufunc) -> Callable[..., Tensor]:

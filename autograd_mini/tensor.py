@@ -459,7 +459,7 @@ class Tensor:
     def logical_xor(self, other: Any) -> Tensor:
         return functions.logical_xor(self, other)
 
-    # ---- elementwise functions ----------------------------------------------------------------
+    # ---- elementwise: exponentials, logarithms and powers ------------------------------------
 
     def exp(self) -> Tensor:
         return Exp.apply(self)
@@ -469,18 +469,6 @@ class Tensor:
 
     def sqrt(self) -> Tensor:
         return Sqrt.apply(self)
-
-    def abs(self) -> Tensor:
-        return Abs.apply(self)
-
-    def sin(self) -> Tensor:
-        return Sin.apply(self)
-
-    def cos(self) -> Tensor:
-        return Cos.apply(self)
-
-    def tanh(self) -> Tensor:
-        return Tanh.apply(self)
 
     def expm1(self) -> Tensor:
         """e^x - 1, exact for small x."""
@@ -495,6 +483,9 @@ class Tensor:
     def log1p(self) -> Tensor:
         """log(1 + x), exact for small x."""
         return Log1p.apply(self)
+
+    def pow(self, exponent: Any) -> Tensor:
+        return Pow.apply(self, exponent)
 
     def square(self) -> Tensor:
         return Square.apply(self)
@@ -513,6 +504,12 @@ class Tensor:
     negative = neg
 
     # ---- elementwise: trigonometric and hyperbolic ------------------------------------------------
+
+    def sin(self) -> Tensor:
+        return Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        return Cos.apply(self)
 
     def tan(self) -> Tensor:
         return Tan.apply(self)
@@ -537,6 +534,9 @@ class Tensor:
 
     def cosh(self) -> Tensor:
         return Cosh.apply(self)
+
+    def tanh(self) -> Tensor:
+        return Tanh.apply(self)
 
     # ---- elementwise: special functions ---------------------------------------------------------
 
@@ -575,6 +575,9 @@ class Tensor:
         return Sign.apply(self)
 
     # ---- elementwise: activations, limits and mixtures ------------------------------------------
+
+    def abs(self) -> Tensor:
+        return Abs.apply(self)
 
     def sigmoid(self) -> Tensor:
         """1 / (1 + e^-x), computed without overflow for any x."""
@@ -621,11 +624,10 @@ class Tensor:
     def minimum(self, other: Any) -> Tensor:
         return Minimum.apply(self, other)
 
-    def pow(self, exponent: Any) -> Tensor:
-        return Pow.apply(self, exponent)
-
     def matmul(self, other: Any) -> Tensor:
         return Matmul.apply(self, other)
+
+    # ---- dtype and device -----------------------------------------------------------------------
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False, **_: Any) -> Tensor:
         """This tensor in another dtype, as PyTorch's to(): to(dtype), to(device), to(device, dtype),
