@@ -33,7 +33,24 @@ from autograd_mini.creation import (
 from autograd_mini.device import device
 from autograd_mini.engine import grad
 from autograd_mini.function import Function
-from autograd_mini.functions import cat, concatenate, matmul, maximum, minimum, stack, where
+from autograd_mini.functions import (
+    allclose,
+    arctan2,
+    atan2,
+    cat,
+    concatenate,
+    equal,
+    isclose,
+    logical_and,
+    logical_or,
+    logical_xor,
+    matmul,
+    maximum,
+    minimum,
+    pow,
+    stack,
+    where,
+)
 from autograd_mini.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from autograd_mini.matrices import einsum
 from autograd_mini.random import (
@@ -55,6 +72,17 @@ exp, log, sqrt, abs, sin, cos, tanh = (
 sigmoid, relu, leaky_relu, clamp, clip = (
     Tensor.sigmoid, Tensor.relu, Tensor.leaky_relu, Tensor.clamp, Tensor.clip
 )
+expm1, log2, log10, log1p = Tensor.expm1, Tensor.log2, Tensor.log10, Tensor.log1p
+square, rsqrt, reciprocal = Tensor.square, Tensor.rsqrt, Tensor.reciprocal
+neg, negative, tan, sinh, cosh = Tensor.neg, Tensor.neg, Tensor.tan, Tensor.sinh, Tensor.cosh
+asin, acos, atan = Tensor.asin, Tensor.acos, Tensor.atan
+arcsin, arccos, arctan, erf, erfc = Tensor.asin, Tensor.acos, Tensor.atan, Tensor.erf, Tensor.erfc
+floor, ceil, round, trunc, fix = Tensor.floor, Tensor.ceil, Tensor.round, Tensor.trunc, Tensor.trunc
+frac, sign, nan_to_num, lerp = Tensor.frac, Tensor.sign, Tensor.nan_to_num, Tensor.lerp
+clamp_min, clamp_max = Tensor.clamp_min, Tensor.clamp_max
+eq, ne, lt, le, gt, ge = Tensor.eq, Tensor.ne, Tensor.lt, Tensor.le, Tensor.gt, Tensor.ge
+not_equal, less, less_equal, greater, greater_equal = Tensor.ne, Tensor.lt, Tensor.le, Tensor.gt, Tensor.ge
+isnan, isinf, isfinite, logical_not = Tensor.isnan, Tensor.isinf, Tensor.isfinite, Tensor.logical_not
 sum, mean, max, min, var, std = Tensor.sum, Tensor.mean, Tensor.max, Tensor.min, Tensor.var, Tensor.std
 logsumexp, softmax, log_softmax = Tensor.logsumexp, Tensor.softmax, Tensor.log_softmax
 reshape, flatten, permute, transpose = Tensor.reshape, Tensor.flatten, Tensor.permute, Tensor.transpose
@@ -100,26 +128,27 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError", "CheckpointError", "Function", "Generator", "ModuleType", "Tensor", "abs",
-    "accelerator", "all", "any", "arange", "argsort", "as_tensor", "autograd", "bernoulli", "bincount", "bmm",
-    "bool",
-    "broadcast_to", "cat", "chunk",
-    "clamp", "clip", "concatenate", "cos", "count_nonzero", "cuda", "cumprod", "cumsum", "default_generator",
-    "detect_anomaly", "device",
-    "diag", "diagonal", "dot", "double", "einsum", "empty", "empty_like", "enable_grad", "exp", "eye",
-    "flatten", "flip", "float", "float16", "float32", "float64", "from_numpy", "full", "full_like",
-    "gather", "ger", "get_default_dtype", "get_rng_state", "grad", "histc", "histogram", "index_add",
-    "index_select",
-    "inference_mode", "initial_seed", "inner", "int32", "int64", "is_grad_enabled", "leaky_relu",
-    "linalg", "linspace", "load", "log", "log_softmax", "logspace", "logsumexp", "long", "manual_seed",
-    "masked_select", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "moveaxis", "movedim",
-    "multinomial", "mv", "narrow", "nn", "no_grad", "nonzero", "norm", "normal", "numel", "ones", "ones_like",
-    "optim", "outer", "permute", "prod", "rand", "rand_like", "randint", "randint_like", "randn",
-    "randn_like",
-    "random", "randperm", "relu", "repeat_interleave", "reshape", "return_types", "roll", "save",
-    "scatter", "scatter_add", "seed", "set_default_dtype", "set_detect_anomaly", "set_grad_enabled",
-    "set_rng_state", "sigmoid", "sin", "softmax", "sort", "split", "sqrt", "squeeze", "stack", "std", "sum",
-    "swapaxes", "swapdims", "t", "take", "take_along_dim", "tanh", "tensor", "testing", "tile", "topk",
-    "trace",
-    "transpose", "tril", "triu", "uint8", "unbind", "unflatten", "unique", "unsqueeze", "utils", "var", "viz",
-    "where", "zeros", "zeros_like"
+    "accelerator", "acos", "all", "allclose", "any", "arange", "arccos", "arcsin", "arctan", "arctan2",
+    "argsort", "as_tensor", "asin", "atan", "atan2", "autograd", "bernoulli", "bincount", "bmm", "bool",
+    "broadcast_to", "cat", "ceil", "chunk", "clamp", "clamp_max", "clamp_min", "clip", "concatenate",
+    "cos", "cosh", "count_nonzero", "cuda", "cumprod", "cumsum", "default_generator", "detect_anomaly",
+    "device", "diag", "diagonal", "dot", "double", "einsum", "empty", "empty_like", "enable_grad", "eq",
+    "equal", "erf", "erfc", "exp", "expm1", "eye", "fix", "flatten", "flip", "float", "float16",
+    "float32", "float64", "floor", "frac", "from_numpy", "full", "full_like", "gather", "ge", "ger",
+    "get_default_dtype", "get_rng_state", "grad", "greater", "greater_equal", "gt", "histc",
+    "histogram", "index_add", "index_select", "inference_mode", "initial_seed", "inner", "int32",
+    "int64", "is_grad_enabled", "isclose", "isfinite", "isinf", "isnan", "le", "leaky_relu", "lerp",
+    "less", "less_equal", "linalg", "linspace", "load", "log", "log10", "log1p", "log2", "log_softmax",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "logspace", "logsumexp", "long", "lt",
+    "manual_seed", "masked_select", "matmul", "max", "maximum", "mean", "min", "minimum", "mm",
+    "moveaxis", "movedim", "multinomial", "mv", "nan_to_num", "narrow", "ne", "neg", "negative", "nn",
+    "no_grad", "nonzero", "norm", "normal", "not_equal", "numel", "ones", "ones_like", "optim", "outer",
+    "permute", "pow", "prod", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like",
+    "random", "randperm", "reciprocal", "relu", "repeat_interleave", "reshape", "return_types", "roll",
+    "round", "rsqrt", "save", "scatter", "scatter_add", "seed", "set_default_dtype",
+    "set_detect_anomaly", "set_grad_enabled", "set_rng_state", "sigmoid", "sign", "sin", "sinh",
+    "softmax", "sort", "split", "sqrt", "square", "squeeze", "stack", "std", "sum", "swapaxes",
+    "swapdims", "t", "take", "take_along_dim", "tan", "tanh", "tensor", "testing", "tile", "topk",
+    "trace", "transpose", "tril", "triu", "trunc", "uint8", "unbind", "unflatten", "unique",
+    "unsqueeze", "utils", "var", "viz", "where", "zeros", "zeros_like"
 ]

@@ -1,4 +1,5 @@
-"""Functions of several tensors (where, cat, stack, maximum, minimum, matmul), and the tables
+"""Functions of several tensors (where, cat, stack, maximum, minimum, matmul, pow, atan2, and the
+comparisons isclose, allclose, equal), and the tables
 through which NumPy's own functions and ufuncs, given a Tensor, run autograd_mini's ops.
 
 `np.exp(t)`, `arr * t` and the NumPy functions listed in NUMPY_FUNCTIONS keep the graph; any
@@ -13,9 +14,13 @@ from typing import Any
 import numpy as np
 
 from autograd_mini.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub
+from autograd_mini.ops.exponential import Exp, Expm1, Log, Log1p, Log2, Log10
 from autograd_mini.ops.linalg import Matmul
+from autograd_mini.ops.powers import Reciprocal, Sqrt, Square
+from autograd_mini.ops.rounding import Ceil, Floor, Sign, Trunc
 from autograd_mini.ops.shape import Concatenate, Stack
-from autograd_mini.ops.unary import Abs, Cos, Exp, Log, Maximum, Minimum, Sin, Sqrt, Tanh, Where
+from autograd_mini.ops.trigonometric import Acos, Asin, Atan, Atan2, Cos, Cosh, Sin, Sinh, Tan, Tanh
+from autograd_mini.ops.unary import Abs, Maximum, Minimum, Where
 from autograd_mini.tensor import Tensor, _axis, _raw
 
 
@@ -59,6 +64,68 @@ def matmul(a: Any, b: Any) -> Tensor:
     return Matmul.apply(a, b)
 
 
+def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 (PyTorch's name)
+    """input ** exponent, elementwise; either may be a number (pow(2, x) is 2 ** x)."""
+    return Pow.apply(input, exponent)
+
+
+def atan2(input: Any, other: Any) -> Tensor:
+    """The angle of the point (other, input) in (-π, π], elementwise: atan(input / other) in the
+    right quadrant."""
+    return Atan2.apply(input, other)
+
+
+arctan2 = atan2
+
+
+def isclose(
+    input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Tensor:
+    """Where |input - other| <= atol + rtol · |other| (equal infinities count as close), as a
+    boolean tensor; NaNs are close to each other only with equal_nan. The two must share a dtype,
+    as PyTorch requires."""
+    a, b = _raw(input), _raw(other)
+    if isinstance(b, np.ndarray) and a.dtype != b.dtype:
+        raise TypeError(f"isclose: the tensors must have one dtype, not {a.dtype} and {b.dtype}")
+    if rtol < 0 or atol < 0:
+        raise ValueError(f"isclose: rtol and atol must be at least 0, not rtol={rtol}, atol={atol}")
+    try:
+        close = np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    except ValueError:
+        message = f"isclose: shapes {np.shape(a)} and {np.shape(b)} cannot be broadcast together"
+        raise ValueError(message) from None
+    return Tensor._make(np.asarray(close), None, False)
+
+
+def allclose(
+    input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> bool:
+    """Whether isclose holds everywhere, as a Python bool."""
+    return bool(isclose(input, other, rtol, atol, equal_nan)._array.all())
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """Whether the two have the same shape and the same values (a NaN equals nothing), as a
+    Python bool; the dtypes may differ, as in PyTorch."""
+    a, b = _raw(input), _raw(other)
+    return np.shape(a) == np.shape(b) and bool(np.all(a == b))
+
+
+def _logical(ufunc: np.ufunc) -> Callable[..., Tensor]:
+    """A logical function: nonzero counts as true, and the result is a boolean tensor."""
+
+    def logical(input: Any, other: Any) -> Tensor:
+        return Tensor._make(np.asarray(ufunc(_raw(input), _raw(other))), None, False)
+
+    logical.__name__ = logical.__qualname__ = ufunc.__name__
+    logical.__doc__ = f"Elementwise {ufunc.__name__.replace('_', ' ')} of the truth values (nonzero is true)."
+    return logical
+
+
+logical_and, logical_or = _logical(np.logical_and), _logical(np.logical_or)
+logical_xor = _logical(np.logical_xor)
+
+
 def _elementwise(ufunc: np.ufunc) -> Callable[..., Tensor]:
     """A NumPy ufunc that is not differentiable, applied to raw data: the result has no graph."""
     return lambda *args: Tensor._make(np.asarray(ufunc(*map(_raw, args))), None, False)
@@ -74,20 +141,37 @@ NUMPY_UFUNCS: dict[np.ufunc, Callable[..., Tensor]] = {
     np.positive: lambda x: x,
     np.matmul: Matmul.apply,
     np.exp: Exp.apply,
+    np.expm1: Expm1.apply,
     np.log: Log.apply,
+    np.log2: Log2.apply,
+    np.log10: Log10.apply,
+    np.log1p: Log1p.apply,
     np.sqrt: Sqrt.apply,
+    np.square: Square.apply,
+    np.reciprocal: Reciprocal.apply,
     np.absolute: Abs.apply,
     np.sin: Sin.apply,
     np.cos: Cos.apply,
+    np.tan: Tan.apply,
+    np.arcsin: Asin.apply,
+    np.arccos: Acos.apply,
+    np.arctan: Atan.apply,
+    np.arctan2: Atan2.apply,
+    np.sinh: Sinh.apply,
+    np.cosh: Cosh.apply,
     np.tanh: Tanh.apply,
+    np.floor: Floor.apply,
+    np.ceil: Ceil.apply,
+    np.trunc: Trunc.apply,
+    np.sign: Sign.apply,
     np.maximum: Maximum.apply,
     np.minimum: Minimum.apply,
     **{
         u: _elementwise(u)
         for u in (
             np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
-            np.sign, np.isnan, np.isinf, np.isfinite,
-            np.logical_and, np.logical_or, np.logical_not,
+            np.isnan, np.isinf, np.isfinite,
+            np.logical_and, np.logical_or, np.logical_xor, np.logical_not,
         )
     },
 }

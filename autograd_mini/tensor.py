@@ -476,7 +476,65 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor:
         return _compare(np.greater_equal, self, other)
 
-    # ---- elementwise functions ----------------------------------------------------------------
+    def eq(self, other: Any) -> Tensor:
+        return _compared(np.equal, self, other, "eq")
+
+    def ne(self, other: Any) -> Tensor:
+        return _compared(np.not_equal, self, other, "ne")
+
+    def lt(self, other: Any) -> Tensor:
+        return _compared(np.less, self, other, "lt")
+
+    def le(self, other: Any) -> Tensor:
+        return _compared(np.less_equal, self, other, "le")
+
+    def gt(self, other: Any) -> Tensor:
+        return _compared(np.greater, self, other, "gt")
+
+    def ge(self, other: Any) -> Tensor:
+        return _compared(np.greater_equal, self, other, "ge")
+
+    not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
+
+    def isclose(
+        self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> Tensor:
+        """Where |self - other| <= atol + rtol · |other|, as a boolean tensor (see functions.isclose)."""
+        return functions.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(
+        self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> bool:
+        """Whether isclose holds everywhere, as a Python bool."""
+        return functions.allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other: Tensor) -> bool:
+        """Whether other has the same shape and values, as a Python bool."""
+        return functions.equal(self, other)
+
+    def isnan(self) -> Tensor:
+        return _boolean(np.isnan(self._array))
+
+    def isinf(self) -> Tensor:
+        return _boolean(np.isinf(self._array))
+
+    def isfinite(self) -> Tensor:
+        return _boolean(np.isfinite(self._array))
+
+    def logical_not(self) -> Tensor:
+        """Elementwise not of the truth values (nonzero is true), as a boolean tensor."""
+        return _boolean(np.logical_not(self._array))
+
+    def logical_and(self, other: Any) -> Tensor:
+        return functions.logical_and(self, other)
+
+    def logical_or(self, other: Any) -> Tensor:
+        return functions.logical_or(self, other)
+
+    def logical_xor(self, other: Any) -> Tensor:
+        return functions.logical_xor(self, other)
+
+    # ---- elementwise: exponentials, logarithms and powers ------------------------------------
 
     def exp(self) -> Tensor:
         return Exp.apply(self)
@@ -487,8 +545,40 @@ class Tensor:
     def sqrt(self) -> Tensor:
         return Sqrt.apply(self)
 
-    def abs(self) -> Tensor:
-        return Abs.apply(self)
+    def expm1(self) -> Tensor:
+        """e^x - 1, exact for small x."""
+        return Expm1.apply(self)
+
+    def log2(self) -> Tensor:
+        return Log2.apply(self)
+
+    def log10(self) -> Tensor:
+        return Log10.apply(self)
+
+    def log1p(self) -> Tensor:
+        """log(1 + x), exact for small x."""
+        return Log1p.apply(self)
+
+    def pow(self, exponent: Any) -> Tensor:
+        return Pow.apply(self, exponent)
+
+    def square(self) -> Tensor:
+        return Square.apply(self)
+
+    def rsqrt(self) -> Tensor:
+        """1 / sqrt(x)."""
+        return Rsqrt.apply(self)
+
+    def reciprocal(self) -> Tensor:
+        """1 / x."""
+        return Reciprocal.apply(self)
+
+    def neg(self) -> Tensor:
+        return Neg.apply(self)
+
+    negative = neg
+
+    # ---- elementwise: trigonometric and hyperbolic ------------------------------------------------
 
     def sin(self) -> Tensor:
         return Sin.apply(self)
@@ -496,8 +586,73 @@ class Tensor:
     def cos(self) -> Tensor:
         return Cos.apply(self)
 
+    def tan(self) -> Tensor:
+        return Tan.apply(self)
+
+    def asin(self) -> Tensor:
+        return Asin.apply(self)
+
+    def acos(self) -> Tensor:
+        return Acos.apply(self)
+
+    def atan(self) -> Tensor:
+        return Atan.apply(self)
+
+    def atan2(self, other: Any) -> Tensor:
+        """The angle of the point (other, self) in (-π, π]: atan(self / other) in the right quadrant."""
+        return Atan2.apply(self, other)
+
+    arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+
+    def sinh(self) -> Tensor:
+        return Sinh.apply(self)
+
+    def cosh(self) -> Tensor:
+        return Cosh.apply(self)
+
     def tanh(self) -> Tensor:
         return Tanh.apply(self)
+
+    # ---- elementwise: special functions ---------------------------------------------------------
+
+    def erf(self) -> Tensor:
+        """The error function, 2/√π ∫₀ˣ e^(-t²) dt."""
+        return Erf.apply(self)
+
+    def erfc(self) -> Tensor:
+        """1 - erf(x), accurate where it is tiny."""
+        return Erfc.apply(self)
+
+    # ---- elementwise: rounding (the gradient is zeros, as in PyTorch; frac's passes) -------------
+
+    def floor(self) -> Tensor:
+        return Floor.apply(self)
+
+    def ceil(self) -> Tensor:
+        return Ceil.apply(self)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        """Round to decimals places (negative: to tens, hundreds, ...), halves to even."""
+        return Round.apply(self, decimals=decimals)
+
+    def trunc(self) -> Tensor:
+        """Round towards zero."""
+        return Trunc.apply(self)
+
+    fix = trunc
+
+    def frac(self) -> Tensor:
+        """x - trunc(x): the fractional part, with x's sign."""
+        return Frac.apply(self)
+
+    def sign(self) -> Tensor:
+        """-1, 0 or 1 elementwise (0 at NaN, as in PyTorch)."""
+        return Sign.apply(self)
+
+    # ---- elementwise: activations, limits and mixtures ------------------------------------------
+
+    def abs(self) -> Tensor:
+        return Abs.apply(self)
 
     def sigmoid(self) -> Tensor:
         """1 / (1 + e^-x), computed without overflow for any x."""
@@ -519,17 +674,35 @@ class Tensor:
 
     clip = clamp
 
+    def clamp_min(self, min: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
+        """clamp(min=min): max(x, min) elementwise."""
+        return self.clamp(min=min)
+
+    def clamp_max(self, max: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
+        """clamp(max=max): min(x, max) elementwise."""
+        return self.clamp(max=max)
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        """self + weight · (end - self), elementwise; weight a tensor or a number."""
+        return Lerp.apply(self, end, weight)
+
+    def nan_to_num(
+        self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
+    ) -> Tensor:
+        """NaN, inf and -inf replaced by nan, posinf and neginf (None: the dtype's largest and
+        smallest finite values); the gradient passes where self is finite."""
+        return NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
+
     def maximum(self, other: Any) -> Tensor:
         return Maximum.apply(self, other)
 
     def minimum(self, other: Any) -> Tensor:
         return Minimum.apply(self, other)
 
-    def pow(self, exponent: Any) -> Tensor:
-        return Pow.apply(self, exponent)
-
     def matmul(self, other: Any) -> Tensor:
         return Matmul.apply(self, other)
+
+    # ---- dtype and device -----------------------------------------------------------------------
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False, **_: Any) -> Tensor:
         """This tensor in another dtype, as PyTorch's to(): to(dtype), to(device), to(device, dtype),
@@ -1085,6 +1258,55 @@ class Tensor:
     def exp_(self) -> Tensor:
         return apply_inplace(self, "exp_", Exp)
 
+    def log_(self) -> Tensor:
+        return apply_inplace(self, "log_", Log)
+
+    def sqrt_(self) -> Tensor:
+        return apply_inplace(self, "sqrt_", Sqrt)
+
+    def square_(self) -> Tensor:
+        return apply_inplace(self, "square_", Square)
+
+    def reciprocal_(self) -> Tensor:
+        return apply_inplace(self, "reciprocal_", Reciprocal)
+
+    def neg_(self) -> Tensor:
+        return apply_inplace(self, "neg_", Neg)
+
+    negative_ = neg_
+
+    def abs_(self) -> Tensor:
+        return apply_inplace(self, "abs_", Abs)
+
+    def sign_(self) -> Tensor:
+        return apply_inplace(self, "sign_", Sign)
+
+    def floor_(self) -> Tensor:
+        return apply_inplace(self, "floor_", Floor)
+
+    def ceil_(self) -> Tensor:
+        return apply_inplace(self, "ceil_", Ceil)
+
+    def round_(self, decimals: int = 0) -> Tensor:
+        return apply_inplace(self, "round_", Round, decimals=decimals)
+
+    def trunc_(self) -> Tensor:
+        return apply_inplace(self, "trunc_", Trunc)
+
+    def clamp_min_(self, min: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
+        return self.clamp_(max=max)
+
+    def lerp_(self, end: Any, weight: Any) -> Tensor:
+        return apply_inplace(self, "lerp_", Lerp, end, weight)
+
+    def nan_to_num_(
+        self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
+    ) -> Tensor:
+        return apply_inplace(self, "nan_to_num_", NanToNum, nan=nan, posinf=posinf, neginf=neginf)
+
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
         """Set the elements where the boolean mask (broadcast to self's shape) holds to value."""
         value = self._fill_value(value, "masked_fill_")
@@ -1208,6 +1430,18 @@ def _compare(ufunc: np.ufunc, a: Any, b: Any) -> Tensor:
     return Tensor._make(np.asarray(ufunc(_raw(a), _raw(b))), None, False)
 
 
+def _compared(ufunc: np.ufunc, a: Any, b: Any, name: str) -> Tensor:
+    """A comparison method: as the operator, but a TypeError where the operator says NotImplemented."""
+    if not isinstance(b, _OPERANDS):
+        raise TypeError(f"{name}: cannot compare a tensor with {type(b).__name__}")
+    return _compare(ufunc, a, b)
+
+
+def _boolean(result: Any) -> Tensor:
+    """A boolean result of NumPy (a scalar for 0-d input) as a tensor outside the graph."""
+    return Tensor._make(np.asarray(result), None, False)
+
+
 def _axis(dim: Any, axis: Any) -> Any:
     """One axis argument from PyTorch's `dim` or NumPy's `axis`; lists become tuples."""
     if dim is not None and axis is not None:
@@ -1321,10 +1555,12 @@ from autograd_mini.device import DEVICE_TYPES, check_device, no_backend_error  #
 from autograd_mini.device import device as Device  # noqa: E402, N812
 from autograd_mini.inplace import apply_inplace, version  # noqa: E402
 from autograd_mini.limits import check_fits  # noqa: E402
-from autograd_mini.ops.arithmetic import Add, Div, FloorDivide, Mul, Neg, Pow, Remainder, Sub  # noqa: E402
+from autograd_mini.ops.arithmetic import Add, Div, FloorDivide, Lerp, Mul, Neg, Pow, Remainder, Sub  # noqa: E402
+from autograd_mini.ops.exponential import Exp, Expm1, Log, Log1p, Log2, Log10  # noqa: E402
 from autograd_mini.ops.index import GetItem, IndexAdd, IndexPut, IntegersFirst  # noqa: E402
 from autograd_mini.ops.linalg import Matmul  # noqa: E402
 from autograd_mini.ops.order import Cumprod, Cumsum  # noqa: E402
+from autograd_mini.ops.powers import Reciprocal, Rsqrt, Sqrt, Square  # noqa: E402
 from autograd_mini.ops.reduce import (  # noqa: E402
     Amax,
     Amin,
@@ -1338,21 +1574,19 @@ from autograd_mini.ops.reduce import (  # noqa: E402
     Sum,
     Var,
 )
+from autograd_mini.ops.rounding import Ceil, Floor, Frac, Round, Sign, Trunc  # noqa: E402
 from autograd_mini.ops.shape import BroadcastTo, Clone, Fill, Permute, Reshape  # noqa: E402
+from autograd_mini.ops.special import Erf, Erfc  # noqa: E402
+from autograd_mini.ops.trigonometric import Acos, Asin, Atan, Atan2, Cos, Cosh, Sin, Sinh, Tan, Tanh  # noqa: E402
 from autograd_mini.ops.unary import (  # noqa: E402
     Abs,
     Cast,
     ClampBetween,
     Clip,
-    Cos,
-    Exp,
     LeakyRelu,
-    Log,
     Maximum,
     Minimum,
+    NanToNum,
     Relu,
     Sigmoid,
-    Sin,
-    Sqrt,
-    Tanh,
 )

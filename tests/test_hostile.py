@@ -20,7 +20,11 @@ from autograd_mini.testing import gradcheck, gradgradcheck
 
 ELEMENTWISE = [op for op in OPS if op.inputs in (UNARY, BINARY)]
 # relu(NaN) is NaN, as np.maximum and PyTorch give it; the table's np.where formula would give 0.
-NAN_REFERENCES = {"relu": lambda x: np.maximum(x, 0.0)}
+# sign(NaN) is 0, as PyTorch gives it.
+NAN_REFERENCES = {
+    "relu": lambda x: np.maximum(x, 0.0),
+    "sign": lambda x: np.where(np.isnan(x), 0.0, np.sign(x)),
+}
 
 
 def leaf(values, dtype=np.float64) -> am.Tensor:
@@ -56,7 +60,7 @@ def test_nan_propagates_through_every_op_as_in_numpy(op, data):
 
 @pytest.mark.parametrize("op", [op for op in ELEMENTWISE if op.inputs is UNARY], ids=repr)
 def test_elementwise_gradients_stay_finite_away_from_a_nan(op):
-    x = leaf([0.75, np.nan, 1.25, 0.5])
+    x = leaf([0.75, np.nan, 0.25, 0.5])  # in every domain: asin's and acos's too
     (g,) = grads(op.fn(x), [x])
     assert np.isfinite(g[[0, 2, 3]]).all()
 
@@ -311,6 +315,7 @@ ZERO_D_OPTIONS = {
     "cumsum": [{"dim": 0}, {"dim": -1}],
     "cumprod": [{"dim": 0}, {"dim": -1}],
     "prod": [{"dim": None, "keepdim": False}, {"dim": 0, "keepdim": True}],
+    "lerp_weight": [{}],
 }
 # Matrix ops need dims; the others' table rows draw options for shapes that have dims.
 for _name in ("mm", "einsum", "tril", "triu", "diagonal", "narrow", "gather", "index_select",
@@ -338,7 +343,7 @@ ZERO_D_CASES = [
 def test_every_op_takes_0d_tensors(op, options, data):
     """Results are tensors over ndarrays (NumPy itself would give scalars), equal to NumPy's, and
     gradients are 0-d arrays that pass gradcheck."""
-    count = 2 if op.inputs is BINARY or op.name in ("where", "stack") else 1
+    count = {"where": 2, "stack": 2, "lerp_weight": 3}.get(op.name, 2 if op.inputs is BINARY else 1)
     domains = op.domain if isinstance(op.domain, tuple) else (op.domain,) * count
     xs = [am.tensor(np.float64(data.draw(d)), requires_grad=True) for d in domains[:count]]
     out = op.fn(*xs, **options)

@@ -37,6 +37,12 @@ OFF_HARD_KINKS = ams.floats_in(-2, 2, exclude=[-1.5, 0, 1.5], margin=0.05)  # re
 GRID = st.integers(-16, 16).map(lambda k: k / 8)
 SHIFTED_GRID = GRID.map(lambda v: v + 1 / 16)
 OFTEN_ZERO = st.one_of(st.just(0.0), GRID)  # products: one zero, several, or none
+INSIDE_UNIT = ams.floats_in(-0.9, 0.9)  # asin, acos: inside (-1, 1), off the infinite slopes at ±1
+ABOVE_MINUS_ONE = ams.floats_in(-0.8, 2)  # log1p
+OFF_TAN_POLES = ams.floats_in(-1.2, 1.2)  # tan: off ±π/2
+OFF_INTEGERS = ams.floats_in(-1.95, 1.95, exclude=[-1, 0, 1], margin=0.05)  # floor, ceil, trunc, frac
+OFF_HALVES = ams.floats_in(-1.95, 1.95, exclude=[-1.5, -0.5, 0.5, 1.5], margin=0.05)  # round
+OFF_HALF_TENTHS = ams.floats_in(-1, 1, exclude=[(k + 0.5) / 10 for k in range(-10, 10)], margin=0.01)
 
 
 # ---- input kinds: strategies of (shapes of the tensor inputs, options for the op) -------------
@@ -44,6 +50,7 @@ OFTEN_ZERO = st.one_of(st.just(0.0), GRID)  # products: one zero, several, or no
 
 UNARY = ams.shapes().map(lambda s: ((s,), {}))
 BINARY = ams.broadcastable_shapes(2).map(lambda b: (b.input_shapes, {}))
+TERNARY = ams.broadcastable_shapes(3).map(lambda b: (b.input_shapes, {}))
 PRELU = ams.shapes().map(lambda s: ((s, ()), {}))  # any input, one slope
 MATMUL = ams.matmul_shapes().map(lambda b: (b.input_shapes, {}))
 
@@ -265,6 +272,12 @@ def prod_inputs(draw: st.DrawFn) -> tuple:
 # ---- NumPy formulas for the references --------------------------------------------------------
 
 np_erf = np.vectorize(math.erf, otypes=[float])
+np_erfc = np.vectorize(math.erfc, otypes=[float])
+
+
+def np_lerp(start, end, weight):
+    """PyTorch's lerp: from start below weight 0.5, from end above (exact at weight = 1)."""
+    return np.where(weight < 0.5, start + weight * (end - start), end - (end - start) * (1 - weight))
 
 
 
@@ -379,6 +392,41 @@ OPS = [
     Op("sin", am.sin, np.sin),
     Op("cos", am.cos, np.cos),
     Op("tanh", am.tanh, np.tanh),
+    Op("expm1", am.expm1, np.expm1),
+    Op("log2", am.log2, np.log2, domain=POSITIVE),
+    Op("log10", am.log10, np.log10, domain=POSITIVE),
+    Op("log1p", am.log1p, np.log1p, domain=ABOVE_MINUS_ONE),
+    Op("square", am.square, np.square),
+    Op("rsqrt", am.rsqrt, lambda x: 1 / np.sqrt(x), domain=POSITIVE),
+    Op("reciprocal", am.reciprocal, np.reciprocal, domain=NONZERO),
+    Op("tan", am.tan, np.tan, domain=OFF_TAN_POLES),
+    Op("asin", am.asin, np.arcsin, domain=INSIDE_UNIT),
+    Op("acos", am.acos, np.arccos, domain=INSIDE_UNIT),
+    Op("atan", am.atan, np.arctan),
+    Op("atan2", am.atan2, np.arctan2, BINARY, (NONZERO, ANY)),  # off the cut along -x and the origin
+    Op("sinh", am.sinh, np.sinh),
+    Op("cosh", am.cosh, np.cosh),
+    Op("erf", am.erf, np_erf),
+    Op("erfc", am.erfc, np_erfc),
+    Op("floor", am.floor, np.floor, domain=OFF_INTEGERS, piecewise_linear=True),
+    Op("ceil", am.ceil, np.ceil, domain=OFF_INTEGERS, piecewise_linear=True),
+    Op("trunc", am.trunc, np.trunc, domain=OFF_INTEGERS, piecewise_linear=True),
+    Op("round", am.round, np.round, domain=OFF_HALVES, piecewise_linear=True),
+    Op(
+        "round_decimals",
+        lambda x: x.round(decimals=1),
+        lambda x: np.round(x, 1),
+        domain=OFF_HALF_TENTHS,
+        piecewise_linear=True,
+    ),
+    Op("frac", am.frac, lambda x: x - np.trunc(x), domain=OFF_INTEGERS, piecewise_linear=True),
+    Op("sign", am.sign, np.sign, domain=NONZERO, piecewise_linear=True),
+    Op("nan_to_num", am.nan_to_num, np.nan_to_num, piecewise_linear=True),
+    Op("lerp", lambda a, b: a.lerp(b, 0.3), lambda a, b: np_lerp(a, b, 0.3), BINARY, piecewise_linear=True),
+    Op("lerp_weight", am.lerp, np_lerp, TERNARY),
+    Op("pow_function", am.pow, np.power, BINARY, (POSITIVE, ANY)),
+    Op("pow_function_number", lambda x: am.pow(x, 3), lambda x: x * x * x),
+    Op("pow_function_base", lambda x: am.pow(2.0, x), lambda x: np.exp(x * np.log(2.0))),
     Op("sigmoid", am.sigmoid, lambda x: 1 / (1 + np.exp(-x))),
     Op("relu", am.relu, lambda x: np.where(x > 0, x, 0.0), domain=NONZERO, piecewise_linear=True),
     Op(
@@ -470,6 +518,28 @@ OPS = [
         lambda x: x.clip(max=0.5),
         lambda x: np.minimum(x, 0.5),
         domain=OFF_CLAMP_BOUNDS,
+        piecewise_linear=True,
+    ),
+    Op(
+        "clamp_min_method",
+        lambda x: x.clamp_min(-0.5),
+        lambda x: np.maximum(x, -0.5),
+        domain=OFF_CLAMP_BOUNDS,
+        piecewise_linear=True,
+    ),
+    Op(
+        "clamp_max_function",
+        lambda x: am.clamp_max(x, 0.5),
+        lambda x: np.minimum(x, 0.5),
+        domain=OFF_CLAMP_BOUNDS,
+        piecewise_linear=True,
+    ),
+    Op(
+        "clamp_min_tensor",
+        lambda x, low: x.clamp_min(low),
+        np.maximum,
+        BINARY,
+        (GRID, SHIFTED_GRID),
         piecewise_linear=True,
     ),
     Op("maximum", am.maximum, np.maximum, BINARY, (GRID, SHIFTED_GRID), piecewise_linear=True),

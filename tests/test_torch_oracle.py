@@ -67,7 +67,7 @@ def pytorch_differs(op, xs, options) -> bool:
     parts = index if isinstance(index, tuple) else (index,)
     if any(isinstance(p, slice) and p.step is not None and p.step < 0 for p in parts):
         return True
-    return op.name == "pow" and bool((xs[1]._array == 0).any())
+    return op.name in ("pow", "pow_function") and bool((xs[1]._array == 0).any())
 
 
 # The ops whose table entry runs unchanged on torch tensors: operators and shared method names.
@@ -77,6 +77,7 @@ SAME_CALL = {
     "rpow_number", "matmul", "clamp", "clamp_min", "clip_max", "reshape", "flatten", "transpose",
     "unsqueeze", "flip", "roll", "repeat", "narrow", "tril", "triu", "diagonal", "mm", "norm",
     "sort", "topk", "cumsum", "cumprod",
+    "round_decimals", "lerp", "clamp_min_method", "clamp_min_tensor",
 }
 
 # The others, in PyTorch's words.
@@ -88,6 +89,34 @@ TORCH = {
     "sin": torch.sin,
     "cos": torch.cos,
     "tanh": torch.tanh,
+    "expm1": torch.expm1,
+    "log2": torch.log2,
+    "log10": torch.log10,
+    "log1p": torch.log1p,
+    "square": torch.square,
+    "rsqrt": torch.rsqrt,
+    "reciprocal": torch.reciprocal,
+    "tan": torch.tan,
+    "asin": torch.asin,
+    "acos": torch.acos,
+    "atan": torch.atan,
+    "atan2": torch.atan2,
+    "sinh": torch.sinh,
+    "cosh": torch.cosh,
+    "erf": torch.erf,
+    "erfc": torch.erfc,
+    "floor": torch.floor,
+    "ceil": torch.ceil,
+    "trunc": torch.trunc,
+    "round": torch.round,
+    "frac": torch.frac,
+    "sign": torch.sign,
+    "nan_to_num": torch.nan_to_num,
+    "lerp_weight": torch.lerp,
+    "pow_function": torch.pow,
+    "pow_function_number": lambda x: torch.pow(x, 3),
+    "pow_function_base": lambda x: torch.pow(2.0, x),
+    "clamp_max_function": lambda x: torch.clamp_max(x, 0.5),
     "sigmoid": torch.sigmoid,
     "relu": torch.relu,
     "leaky_relu": lambda x: torch.nn.functional.leaky_relu(x, 0.2),

@@ -14,7 +14,7 @@ import numpy as np
 
 from autograd_mini.nn import functional as F
 from autograd_mini.nn.module import Module, Parameter
-from autograd_mini.ops import unary as ops
+from autograd_mini.ops import trigonometric, unary
 from autograd_mini.tensor import Tensor, get_default_dtype
 
 
@@ -22,12 +22,12 @@ class Sigmoid(Module):
     """1 / (1 + e^-x), elementwise."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return ops.Sigmoid.apply(input)  # F.sigmoid's op, called directly: one call less per layer
+        return unary.Sigmoid.apply(input)  # F.sigmoid's op, called directly: one call less per layer
 
 
 class Tanh(Module):
     def forward(self, input: Tensor) -> Tensor:
-        return ops.Tanh.apply(input)  # F.tanh's op, called directly: one call less per layer
+        return trigonometric.Tanh.apply(input)  # F.tanh's op, called directly: one call less per layer
 
 
 class ReLU(Module):
@@ -40,7 +40,7 @@ class ReLU(Module):
     def forward(self, input: Tensor) -> Tensor:
         if self.inplace:
             return input.relu_()
-        return ops.Relu.apply(input)  # F.relu's op, called directly: one call less per layer
+        return unary.Relu.apply(input)  # F.relu's op, called directly: one call less per layer
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""

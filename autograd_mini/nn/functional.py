@@ -14,7 +14,8 @@ from autograd_mini.inplace import apply_inplace
 from autograd_mini.ops import activation as act
 from autograd_mini.ops.linalg import Linear
 from autograd_mini.ops.reduce import LogSoftmax, Softmax
-from autograd_mini.ops.unary import LeakyRelu, Relu, Sigmoid, Tanh
+from autograd_mini.ops.trigonometric import Tanh
+from autograd_mini.ops.unary import LeakyRelu, Relu, Sigmoid
 from autograd_mini.tensor import Tensor, get_default_dtype
 
 # ---- activations ------------------------------------------------------------------------------

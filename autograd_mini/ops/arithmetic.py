@@ -1,4 +1,4 @@
-"""Elementwise arithmetic: + - * / ** // % and negation, broadcasting as NumPy does.
+"""Elementwise arithmetic: + - * / ** // % and negation, and lerp, broadcasting as NumPy does.
 
 Each backward returns gradients of the broadcast result's shape; the engine sums them back to
 each input's shape. An input that needs no gradient (a constant, a number) gets None.
@@ -181,3 +181,34 @@ class Pow(Function):
         if need_b:
             grad_b = grad * out * np.log(np.where(a == 0, 1, a))
         return grad_a, grad_b
+
+
+class Lerp(Function):
+    """start + weight · (end - start), broadcasting all three; weight a tensor or a number.
+
+    Computed from the nearer end, as PyTorch does (end - (1 - weight) · (end - start) from
+    weight = 0.5 on), so that weight = 1 gives end exactly. The result keeps start's dtype,
+    which end must share.
+    """
+
+    @staticmethod
+    def forward(ctx, start, end, weight):
+        for name, value in (("start", start), ("end", end)):
+            if isinstance(value, np.ndarray) and value.dtype.kind != "f":
+                raise TypeError(f"lerp: takes floating tensors, not {name} of dtype {value.dtype}")
+        if isinstance(end, np.ndarray) and end.dtype != start.dtype:
+            raise TypeError(f"lerp: expected end of dtype {start.dtype} (start's), not {end.dtype}")
+        ctx.save_for_backward(start, end, weight)
+        gap = end - start
+        out = np.where(weight < 0.5, start + weight * gap, end - gap * (1 - weight))
+        return out.astype(start.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        start, end, weight = ctx.saved_tensors
+        need_start, need_end, need_weight = ctx.needs_input_grad
+        return (
+            grad * (1 - weight) if need_start else None,
+            grad * weight if need_end else None,
+            grad * (end - start) if need_weight else None,
+        )

@@ -1,11 +1,14 @@
-"""Elementwise functions of one tensor, and the elementwise choices between two.
+"""Elementwise functions of one tensor that choose or mask (abs, relu, clamp, nan_to_num, the
+sigmoid), the elementwise choices between two (maximum, minimum, where), and dtype casts.
+
+The exp and log family, powers, trigonometric, special and rounding functions each have their
+own file in `autograd_mini.ops`.
 
 Backward formulas use only what NumPy arrays and Tensors share, so the same line computes a
 plain gradient or records a differentiable one. Masks computed in forward are constants.
 
-Floating functions (exp, log, sqrt, sin, cos, tanh, sigmoid) of integer or boolean tensors
-give the default dtype, and the choices between two follow PyTorch's promotion, as in
-`autograd_mini.dtypes`.
+The sigmoid of integer or boolean tensors gives the default dtype, and the choices between two
+follow PyTorch's promotion, as in `autograd_mini.dtypes`.
 """
 
 from __future__ import annotations
@@ -18,50 +21,6 @@ from autograd_mini.dtypes import FLOATS, NUMBERS, cast, promote, result_type, to
 from autograd_mini.function import Function
 
 
-class Exp(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        out = np.exp(x)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * out
-
-
-class Log(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        ctx.save_for_backward(x)
-        return np.log(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad / x
-
-
-class Sqrt(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        out = np.sqrt(x)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad / (2 * out)
-
-
 class Abs(Function):
     @staticmethod
     def forward(ctx, x):
@@ -72,49 +31,6 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad * ctx.sign
-
-
-class Sin(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        ctx.save_for_backward(x)
-        return np.sin(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * np.cos(x)
-
-
-class Cos(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        ctx.save_for_backward(x)
-        return np.cos(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return -grad * np.sin(x)
-
-
-class Tanh(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        out = np.tanh(x)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * (1 - out * out)
 
 
 class Sigmoid(Function):
@@ -217,6 +133,22 @@ class ClampBetween(Function):
     @staticmethod
     def backward(ctx, grad):
         return np.where(ctx.inside, grad, 0), np.where(ctx.below, grad, 0), np.where(ctx.above, grad, 0)
+
+
+class NanToNum(Function):
+    """NaN, inf and -inf replaced by numbers (None: the dtype's largest and smallest finite
+    values); the gradient passes where x is finite, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x, *, nan, posinf, neginf):
+        if x.dtype.kind != "f":
+            return x.copy()  # nothing to replace
+        ctx.finite = np.isfinite(x)
+        return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.finite
 
 
 class Maximum(Function):
