@@ -291,6 +291,7 @@ def test_meaningless_integer_and_boolean_arithmetic_is_refused():
 # Options that make sense for a 0-d input; the ops listed with None need at least one dim.
 ZERO_D_OPTIONS = {
     "where": [{"condition": np.array(True)}, {"condition": np.array(False)}],
+    "where_method": [{"condition": np.array(True)}, {"condition": np.array(False)}],
     "sum": [{"axis": None, "keepdims": False}, {"axis": (), "keepdims": True}],
     "var_ddof0": [{"axis": None, "keepdims": False}],
     "var": None,  # one element: no degrees of freedom with correction=1
@@ -309,6 +310,7 @@ ZERO_D_OPTIONS = {
     "cat": None,
     "stack": [{"dim": 0}, {"dim": -1}],
     "matmul": None,
+    "addmm": None,  # matrices only: 0-d refused, as in PyTorch
     "prelu": None,  # its table row reshapes the slope to (1,): not a 0-d case
     "sort": [{"dim": 0, "descending": False}, {"dim": -1, "descending": True}],
     "topk": [{"dim": 0, "k": 1, "largest": True}, {"dim": -1, "k": 1, "largest": False}],
@@ -343,7 +345,8 @@ ZERO_D_CASES = [
 def test_every_op_takes_0d_tensors(op, options, data):
     """Results are tensors over ndarrays (NumPy itself would give scalars), equal to NumPy's, and
     gradients are 0-d arrays that pass gradcheck."""
-    count = {"where": 2, "stack": 2, "lerp_weight": 3}.get(op.name, 2 if op.inputs is BINARY else 1)
+    inputs = {"where": 2, "where_method": 2, "stack": 2, "lerp_weight": 3}
+    count = inputs.get(op.name, 2 if op.inputs is BINARY else 1)
     domains = op.domain if isinstance(op.domain, tuple) else (op.domain,) * count
     xs = [am.tensor(np.float64(data.draw(d)), requires_grad=True) for d in domains[:count]]
     out = op.fn(*xs, **options)

@@ -41,6 +41,8 @@ INSIDE_UNIT = ams.floats_in(-0.9, 0.9)  # asin, acos: inside (-1, 1), off the in
 ABOVE_MINUS_ONE = ams.floats_in(-0.8, 2)  # log1p
 OFF_TAN_POLES = ams.floats_in(-1.2, 1.2)  # tan: off ±π/2
 OFF_INTEGERS = ams.floats_in(-1.95, 1.95, exclude=[-1, 0, 1], margin=0.05)  # floor, ceil, trunc, frac
+OFF_THREE_QUARTERS = ams.floats_in(-1.95, 1.95, exclude=[-1.5, -0.75, 0, 0.75, 1.5], margin=0.05)  # fmod
+ABOVE_TWO = ams.floats_in(2.05, 3)  # a divisor larger than any |x| drawn from ANY
 OFF_HALVES = ams.floats_in(-1.95, 1.95, exclude=[-1.5, -0.5, 0.5, 1.5], margin=0.05)  # round
 OFF_HALF_TENTHS = ams.floats_in(-1, 1, exclude=[(k + 0.5) / 10 for k in range(-10, 10)], margin=0.01)
 
@@ -53,6 +55,9 @@ BINARY = ams.broadcastable_shapes(2).map(lambda b: (b.input_shapes, {}))
 TERNARY = ams.broadcastable_shapes(3).map(lambda b: (b.input_shapes, {}))
 PRELU = ams.shapes().map(lambda s: ((s, ()), {}))  # any input, one slope
 MATMUL = ams.matmul_shapes().map(lambda b: (b.input_shapes, {}))
+ADDMM = st.tuples(st.integers(1, 3), st.integers(0, 3), st.integers(1, 3)).map(
+    lambda nkm: (((nkm[2],), nkm[:2], nkm[1:]), {})  # input (m,) broadcasts to the (n, m) product
+)
 
 
 def reduced_count(shape: tuple[int, ...], axis: Any) -> int:
@@ -301,6 +306,14 @@ def along(fn: Callable) -> Callable:
     return ref
 
 
+def np_add_twice(a, b):
+    return a + 2 * b
+
+
+def np_addmm(c, a, b):
+    return 0.5 * c + 2 * (a @ b)
+
+
 def np_sort(x, dim, descending):
     ordered = np.sort(x, axis=dim)
     return np.flip(ordered, dim) if descending else ordered
@@ -384,6 +397,37 @@ OPS = [
     Op("pow_negative", lambda x: x**-2, lambda x: 1 / (x * x), domain=NONZERO),
     Op("rpow_number", lambda x: 2.0**x, lambda x: np.exp(x * np.log(2.0))),
     Op("matmul", lambda a, b: a @ b, np.matmul, MATMUL),
+    # the same as methods and torch functions, with their options
+    Op("add_alpha", lambda a, b: am.add(a, b, alpha=2), np_add_twice, BINARY, piecewise_linear=True),
+    Op("sub_alpha", lambda a, b: a.sub(b, alpha=0.5), lambda a, b: a - b / 2, BINARY, piecewise_linear=True),
+    Op("mul_method", lambda a, b: a.mul(b), np.multiply, BINARY),
+    Op("div_function", am.div, np.divide, BINARY, (ANY, NONZERO)),
+    Op("true_divide", am.true_divide, np.divide, BINARY, (ANY, NONZERO)),
+    Op(
+        "div_floor",
+        lambda x: x.div(-1.0, rounding_mode="floor"),
+        lambda x: np.floor(-x),
+        domain=OFF_INTEGERS,
+        piecewise_linear=True,
+    ),
+    Op(
+        "div_trunc",
+        lambda x: am.div(x, 1.0, rounding_mode="trunc"),
+        np.trunc,
+        domain=OFF_INTEGERS,
+        piecewise_linear=True,
+    ),
+    # a divisor above every |a|, so a / b stays off the jumps: floor(a / b) is -1 or 0, trunc 0
+    Op("remainder", am.remainder, np.remainder, BINARY, (NONZERO, ABOVE_TWO), piecewise_linear=True),
+    Op("fmod", am.fmod, np.fmod, BINARY, (NONZERO, ABOVE_TWO), piecewise_linear=True),
+    Op(
+        "fmod_number",
+        lambda x: x.fmod(-0.75),
+        lambda x: np.fmod(x, -0.75),
+        domain=OFF_THREE_QUARTERS,
+        piecewise_linear=True,
+    ),
+    Op("addmm", lambda c, a, b: am.addmm(c, a, b, beta=0.5, alpha=2), np_addmm, ADDMM),
     # elementwise functions
     Op("exp", am.exp, np.exp),
     Op("log", am.log, np.log, domain=POSITIVE),
@@ -547,6 +591,13 @@ OPS = [
     Op(
         "where",
         lambda a, b, condition: am.where(condition, a, b),
+        lambda a, b, condition: np.where(condition, a, b),
+        where_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "where_method",
+        lambda a, b, condition: a.where(condition, b),
         lambda a, b, condition: np.where(condition, a, b),
         where_inputs(),
         piecewise_linear=True,

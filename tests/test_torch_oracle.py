@@ -78,10 +78,18 @@ SAME_CALL = {
     "unsqueeze", "flip", "roll", "repeat", "narrow", "tril", "triu", "diagonal", "mm", "norm",
     "sort", "topk", "cumsum", "cumprod",
     "round_decimals", "lerp", "clamp_min_method", "clamp_min_tensor",
+    "sub_alpha", "mul_method", "div_floor", "fmod_number",
 }
 
 # The others, in PyTorch's words.
 TORCH = {
+    "add_alpha": lambda a, b: torch.add(a, b, alpha=2),
+    "div_function": torch.div,
+    "true_divide": torch.true_divide,
+    "div_trunc": lambda x: torch.div(x, 1.0, rounding_mode="trunc"),
+    "remainder": torch.remainder,
+    "fmod": torch.fmod,
+    "addmm": lambda c, a, b: torch.addmm(c, a, b, beta=0.5, alpha=2),
     "exp": torch.exp,
     "log": torch.log,
     "sqrt": torch.sqrt,
@@ -139,6 +147,7 @@ TORCH = {
     "maximum": torch.maximum,
     "minimum": torch.minimum,
     "where": lambda a, b, condition: torch.where(torch.from_numpy(condition), a, b),
+    "where_method": lambda a, b, condition: a.where(torch.from_numpy(condition), b),
     "sum": lambda x, axis, keepdims: x.sum(dim=dims(x, axis), keepdim=keepdims),
     "mean": lambda x, axis, keepdims: x.mean(dim=dims(x, axis), keepdim=keepdims),
     "max": lambda x, axis, keepdims: x.amax(dim=dims(x, axis), keepdim=keepdims),
