@@ -98,10 +98,13 @@ def _allowed_name(entry: Any) -> str:
 
 
 def _plain_class_name(module_name: str, qualname: str) -> bool:
-    """Whether module_name.qualname is dotted identifiers with no dunder part but `__main__`."""
-    parts = [] if module_name == "__main__" else module_name.split(".")
+    """Whether both are dotted identifiers, the qualname with no dunder part (`Net.__init__`).
+
+    A module name is only a key of sys.modules, so `__main__` is as good as any; a qualname is
+    walked attribute by attribute, where dunder names lead to a program's internals.
+    """
     return bool(_DOTTED.match(module_name) and _DOTTED.match(qualname)) and not any(
-        part.startswith("__") for part in parts + qualname.split(".")
+        part.startswith("__") for part in qualname.split(".")
     )
 
 
@@ -126,7 +129,7 @@ def find_class(name: Any, weights_only: bool, source: str) -> type[Module]:
     if not _plain_class_name(module_name, qualname):
         raise CheckpointError(
             f"load: {source} names the class {dotted!r:.120}, which is not a plain qualified name "
-            "(letters, digits, dots and no dunder parts): refused"
+            "(dotted identifiers, with no dunder part after the module): refused"
         )
     allowed = {_allowed_name(e): e[0] if isinstance(e, tuple) else e for e in _safe_globals}
     found = allowed[dotted] if dotted in allowed else _look_up(module_name, qualname)
