@@ -17,6 +17,7 @@ from autograd_mini.serialization import (
     add_safe_globals,
     clear_safe_globals,
     get_safe_globals,
+    get_unsafe_globals_in_checkpoint,
     load,
     safe_globals,
     save,
@@ -213,6 +214,20 @@ def test_safe_globals_keeps_what_was_allowed_before_it_and_pairs_give_other_name
     assert type(load(_archive(root, _arrays(Block())))) is Block
     with pytest.raises(TypeError, match="a pair must be"):
         add_safe_globals([(Block, 3)])
+
+
+def test_the_unsafe_classes_of_a_checkpoint_are_listed_without_building_them():
+    calls.clear()
+    buffer = io.BytesIO()
+    save({"a": Block(), "b": [nn.Linear(1, 1), Tied()]}, buffer)
+    here = "test_checkpoints_modules"
+    names = get_unsafe_globals_in_checkpoint(io.BytesIO(buffer.getvalue()))
+    assert names == [f"{here}.Block", f"{here}.Tied"]
+    add_safe_globals([Tied])
+    assert get_unsafe_globals_in_checkpoint(io.BytesIO(buffer.getvalue())) == [f"{here}.Block"]
+    hostile = {"list": [_module_node("os", "system"), _module_node(here, "Sentinel")]}
+    assert get_unsafe_globals_in_checkpoint(_archive(hostile)) == ["os.system", f"{here}.Sentinel"]
+    assert calls == []
 
 
 # ---- refusals at save: nothing is written ------------------------------------------------------

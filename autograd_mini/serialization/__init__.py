@@ -22,12 +22,13 @@ from autograd_mini.serialization._modules import (
     clear_safe_globals,
     get_safe_globals,
     safe_globals,
+    unsafe_class_names,
 )
 from autograd_mini.serialization._tree import Reader, Writer
 
 __all__ = [
-    "CheckpointError", "add_safe_globals", "clear_safe_globals", "get_safe_globals", "load",
-    "safe_globals", "save",
+    "CheckpointError", "add_safe_globals", "clear_safe_globals", "get_safe_globals",
+    "get_unsafe_globals_in_checkpoint", "load", "safe_globals", "save",
 ]
 
 
@@ -81,6 +82,16 @@ def load(
         raise
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
         raise _archive.damaged(source, error) from None
+
+
+def get_unsafe_globals_in_checkpoint(f: str | os.PathLike | IO[bytes]) -> list[str]:
+    """The classes of the checkpoint f that load(f) would refuse with weights_only=True, as
+    qualified names such as "__main__.Net", sorted: what to review before allowlisting them.
+
+    Nothing in the file is built. Raises CheckpointError as load does for a file it cannot read.
+    """
+    _, _, structure = _archive.read(f)
+    return unsafe_class_names(structure.get("root"))
 
 
 def _check_map_location(map_location: Any) -> None:

@@ -154,6 +154,24 @@ def find_class(name: Any, weights_only: bool, source: str) -> type[Module]:
     )
 
 
+def unsafe_class_names(root: Any) -> list[str]:
+    """The qualified names of the classes in a structure that a weights_only load would refuse."""
+    names, stack = set(), [root]
+    while stack:  # a loop, not recursion: the structure is not checked yet
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            name = node.get("nn_module")
+            if name is not None:
+                try:
+                    find_class(name, weights_only=True, source="")
+                except (CheckpointError, ValueError):
+                    names.add(".".join(name) if isinstance(name, list) else repr(name))
+            stack.extend(node.values())
+    return sorted(names)
+
+
 def _look_up(module_name: str, qualname: str) -> Any:
     """What module_name.qualname is, read from the namespaces' own dicts; None if absent."""
     found = sys.modules.get(module_name)
