@@ -167,7 +167,7 @@ def unsafe_class_names(root: Any) -> list[str]:
                 try:
                     find_class(name, weights_only=True, source="")
                 except (CheckpointError, ValueError):
-                    names.add(".".join(name) if isinstance(name, list) else repr(name))
+                    names.add(".".join(map(str, name)) if isinstance(name, list) else repr(name))
             stack.extend(node.values())
     return sorted(names)
 
@@ -177,9 +177,9 @@ def _look_up(module_name: str, qualname: str) -> Any:
     found = sys.modules.get(module_name)
     if not issubclass(type(found), types.ModuleType):
         return None
-    for part in qualname.split("."):
-        if found is not sys.modules[module_name] and not issubclass(type(found), type):
-            return None  # only modules and classes have members to walk into
+    for depth, part in enumerate(qualname.split(".")):
+        if depth and not issubclass(type(found), type):
+            return None  # only the module and classes have members to walk into
         namespace = vars(found)
         if part not in namespace:
             return None
