@@ -259,6 +259,19 @@ def check_whole_model_checkpoint(r: dict) -> None:
     assert r["loss_after_resume"][0] == r["loss_after_resume"][1]
 
 
+def check_lenet_blitz(r: dict) -> None:
+    b = r["blitz"]
+    assert b["repr"].startswith("Net(\n  (conv1): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))\n")
+    assert "(fc1): Linear(in_features=400, out_features=120, bias=True)" in b["repr"]
+    assert b["parameter_count"] == 10 and b["conv1_weight_size"] == [6, 1, 5, 5]
+    assert b["output_shape"] == [1, 10]
+    assert all(norm > 0 for norm in b["first_grad_norms"]) and b["zeroed"] and len(b["conv1_bias_grad"]) == 6
+    assert b["loss_after_manual_step"] < b["first_loss"]  # the update by hand helped
+    assert b["sgd_losses"] == sorted(b["sgd_losses"])[::-1] and b["sgd_losses"][-1] < 0.2 * b["first_loss"]
+    images = r["images"]
+    assert images["epoch_losses"][-1] < 0.6 * images["epoch_losses"][0] and images["test_accuracy"] >= 0.8
+
+
 SCRIPT_TABLE = {
     "polynomial_fit": (check_polynomial_fit, FLOAT64, None),
     "sequential_manual_update": (check_sequential_manual_update, FLOAT32, None),
@@ -275,6 +288,7 @@ SCRIPT_TABLE = {
     "modules_and_checkpoints": (check_modules_and_checkpoints, FLOAT64, None),
     "losses_and_activations": (check_losses_and_activations, FLOAT64, None),
     "whole_model_checkpoint": (check_whole_model_checkpoint, FLOAT64, None),
+    "lenet_blitz": (check_lenet_blitz, FLOAT64, "nn.Conv2d and F.max_pool2d"),
 }
 
 
