@@ -98,8 +98,9 @@ class Div(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        # d(a/b)/da = 1/b;  d(a/b)/db = -a/b², divided by b twice: b² underflows below 1e-154
-        return grad / b if need_a else None, -(grad * a / b) / b if need_b else None
+        # d(a/b)/da = 1/b;  d(a/b)/db = -a/b², as (a/b)/b: b² underflows below 1e-154, and
+        # grad * a can overflow where a/b/b is finite (PyTorch's order too)
+        return grad / b if need_a else None, -grad * (a / b / b) if need_b else None
 
 
 def _integer_quotient_operands(a, b, op: str):
