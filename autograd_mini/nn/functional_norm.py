@@ -203,7 +203,7 @@ def embedding(
     sparse: bool = False,
 ) -> Tensor:
     """The rows of weight (num_embeddings, D) at the integer indices input (any shape), giving
-    (*input.shape, D).
+    `(*input.shape, D)`.
 
     The row padding_idx gets no gradient. max_norm renormalises, in place, each looked-up row
     whose norm_type-norm exceeds it; scale_grad_by_freq divides each row's gradient by how

@@ -15,7 +15,7 @@ from autograd_mini.tensor import Tensor, get_default_dtype
 
 class Embedding(Module):
     """A table weight (num_embeddings, embedding_dim), drawn from N(0, 1) as in PyTorch; called
-    on integer indices of any shape, it gives their rows, (*indices.shape, embedding_dim).
+    on integer indices of any shape, it gives their rows, `(*indices.shape, embedding_dim)`.
 
     padding_idx: a row that starts as zeros and gets no gradient (a negative one counts from
     the end). max_norm: looked-up rows whose norm_type-norm exceeds it are scaled down to it,

@@ -47,7 +47,7 @@ def scatter_rows(rows: np.ndarray, indices: np.ndarray, num_rows: int) -> np.nda
 
 
 def table_gradient(grad, indices: np.ndarray, num_rows: int, row_scale: np.ndarray | None):
-    """The gradient of the table from that of the looked-up rows (*indices.shape, D), for an
+    """The gradient of the table from that of the looked-up rows `(*indices.shape, D)`, for an
     array or (recorded) a Tensor."""
     if not isinstance(grad, np.ndarray):
         return EmbeddingTable.apply(grad, indices=indices, num_rows=num_rows, row_scale=row_scale)
@@ -58,7 +58,7 @@ def table_gradient(grad, indices: np.ndarray, num_rows: int, row_scale: np.ndarr
 
 
 def looked_up(table, indices: np.ndarray, row_scale: np.ndarray | None):
-    """The rows of table (num_rows, D) at indices, shape (*indices.shape, D), scaled by row_scale."""
+    """The rows of table (num_rows, D) at indices, shape `(*indices.shape, D)`, scaled by row_scale."""
     rows = table[indices.reshape(-1)]
     if row_scale is not None:
         rows = rows * row_scale
@@ -66,8 +66,8 @@ def looked_up(table, indices: np.ndarray, row_scale: np.ndarray | None):
 
 
 class Embedding(Function):
-    """weight[indices]: rows of weight (num_embeddings, D) for integer indices of any shape,
-    giving (*indices.shape, D).
+    """`weight[indices]`: rows of weight (num_embeddings, D) for integer indices of any shape,
+    giving `(*indices.shape, D)`.
 
     row_scale (indices.size, 1), if given, scales the gradient each looked-up row passes back:
     0 where the index is padding_idx, 1/count with scale_grad_by_freq.
@@ -84,7 +84,7 @@ class Embedding(Function):
 
 
 class EmbeddingTable(Function):
-    """Embedding's backward as an op: the rows' gradient (*indices.shape, D) added into a
+    """Embedding's backward as an op: the rows' gradient `(*indices.shape, D)` added into a
     (num_rows, D) table at their indices. Its own gradient is a lookup again."""
 
     @staticmethod
