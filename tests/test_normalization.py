@@ -53,6 +53,7 @@ def test_group_norm_gradients():
     assert gradcheck(lambda x, w, b: F.group_norm(x, 3, w, b), [x, w, b])
     assert gradgradcheck(lambda x, w, b: F.group_norm(x, 3, w, b), [x, w, b])
     assert gradcheck(lambda x: F.group_norm(x, 2), [x])
+    assert gradcheck(lambda x, b: F.group_norm(x, 2, bias=b), [x, b])
 
 
 def test_instance_norm_gradients():

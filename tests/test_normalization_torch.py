@@ -22,6 +22,7 @@ LAYERS = [
     ("BatchNorm2d", (4,), {"track_running_stats": False}, (2, 4, 3, 3)),
     ("GroupNorm", (2, 6), {}, (3, 6, 4)),
     ("GroupNorm", (3, 6), {"affine": False}, (2, 6, 2, 3)),
+    ("GroupNorm", (3, 6), {"bias": False, "eps": 1e-3}, (2, 6, 5)),
     ("InstanceNorm2d", (3,), {}, (2, 3, 4, 3)),
     ("InstanceNorm2d", (3,), {"affine": True, "track_running_stats": True}, (2, 3, 4, 3)),
     ("InstanceNorm1d", (3,), {"affine": True}, (3, 5)),

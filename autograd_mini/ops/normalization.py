@@ -18,9 +18,12 @@ Unfused, training mode is (with the weight and bias viewed to broadcast along th
     var = ((x - mean) ** 2).mean(axes, keepdims=True)
     y = (x - mean) / (var + eps).sqrt() * weight + bias
 
-which records some ten nodes and walks x a dozen times; the fused op does three passes forward
-and five backward. With `training=False` the running statistics stand in for the batch's and are
-constants, so the gradient of x is just weight / sqrt(running_var + eps) times that of y.
+which records some ten nodes, each of which makes and walks arrays of x's size. The fused op
+makes two arrays of x's size forward (x centered, and y, to which the bias is added in place)
+and one backward (built up in place), and takes its sums with einsum, which walks the summed
+axes without copying. With `training=False` the running statistics stand in for the batch's
+and are constants, so the gradient of x is just weight / sqrt(running_var + eps) times that
+of y.
 
 Backward is written with operations NumPy arrays and Tensors share. Under create_graph it
 recomputes xhat from x as a Tensor, so the statistics' dependence on x is recorded too and the
@@ -125,7 +128,7 @@ class Normalize(Function):
         w = None if weight is None else weight.reshape(ctx.affine)
         weight_axes = tuple(d for d, n in enumerate(ctx.affine) if n == 1)  # what shares one weight
         grad_x = None
-        if w is None or all(ctx.affine[a] == 1 for a in axes):
+        if all(ctx.affine[a] == 1 for a in axes):
             # One weight per set of shared statistics (batch and instance norm): it factors out
             # of the sums over each set, so two sums serve all three gradients.
             sum_g, sum_gxhat = summed(g, axes), summed_product(g, z, axes) * z_scale
@@ -138,9 +141,9 @@ class Normalize(Function):
             across = tuple(d for d in weight_axes if d not in axes)  # instance norm: the batch
             if across:
                 sum_g, sum_gxhat = sum_g.sum(axis=across), sum_gxhat.sum(axis=across)
-        else:  # group norm: each channel of a group has its own weight
+        else:  # group norm: each channel of a group has its own weight and bias
             if need_x:
-                gw = g * w
+                gw = g if w is None else g * w
                 if training:
                     sum_gw_xhat = summed_product(gw, z, axes) * z_scale
                     mean_gw = summed(gw, axes) / count
