@@ -110,13 +110,14 @@ class Normalize(Function):
         # y = xhat·weight + bias with xhat = centered·invstd, folded into one product; backward
         # reads xhat as centered·invstd too, which saves forward a pass over x.
         scale = invstd if weight is None else invstd * weight.reshape(affine)
-        y = centered * scale
+        result = np.empty(x.shape, np.result_type(centered, scale))
+        y = np.multiply(centered, scale, out=result.reshape(view))
         if bias is not None:
             y += bias.reshape(affine)
         ctx.save_for_backward(x, weight)
         ctx.view, ctx.axes, ctx.affine, ctx.count, ctx.training = view, axes, affine, count, training
         ctx.centered, ctx.mean, ctx.invstd, ctx.eps = centered, mean, invstd, eps
-        return y.reshape(x.shape)
+        return result
 
     @staticmethod
     def backward(ctx, grad):
@@ -135,9 +136,10 @@ class Normalize(Function):
             if need_x:
                 scale = invstd if w is None else w * invstd
                 if training:  # the mean and variance move with x, which takes their share away
-                    grad_x = scaled_difference(scale, g, sum_g / count, z, z_scale * sum_gxhat / count)
+                    mean_g, mean_gxhat = sum_g / count, sum_gxhat / count
+                    grad_x = scaled_difference(scale, g, mean_g, z, z_scale * mean_gxhat, x.shape)
                 else:
-                    grad_x = scale * g
+                    grad_x = (scale * g).reshape(x.shape)
             across = tuple(d for d in weight_axes if d not in axes)  # instance norm: the batch
             if across:
                 sum_g, sum_gxhat = sum_g.sum(axis=across), sum_gxhat.sum(axis=across)
@@ -145,15 +147,15 @@ class Normalize(Function):
             if need_x:
                 gw = g if w is None else g * w
                 if training:
-                    sum_gw_xhat = summed_product(gw, z, axes) * z_scale
                     mean_gw = summed(gw, axes) / count
-                    grad_x = scaled_difference(invstd, gw, mean_gw, z, z_scale * sum_gw_xhat / count)
+                    mean_gw_xhat = summed_product(gw, z, axes) * z_scale / count
+                    grad_x = scaled_difference(invstd, gw, mean_gw, z, z_scale * mean_gw_xhat, x.shape)
                 else:
-                    grad_x = invstd * gw
+                    grad_x = (invstd * gw).reshape(x.shape)
             # z_scale differs from sample to sample, so xhat itself enters the weight's sum
             sum_g, sum_gxhat = summed(g, weight_axes), summed_product(g, z * z_scale, weight_axes)
         return (
-            grad_x.reshape(x.shape) if need_x else None,
+            grad_x,
             sum_gxhat.reshape(-1) if need_weight else None,
             sum_g.reshape(-1) if need_bias else None,
         )
@@ -176,13 +178,18 @@ class Normalize(Function):
         return centered * invstd, 1, invstd
 
 
-def scaled_difference(scale, g, k, z, c):
-    """scale·(g - k - z·c), scale, k and c one number per set of shared statistics. On arrays it
-    works in place, which spares three of its four passes a fresh allocation."""
+def scaled_difference(scale, g, k, z, c, shape: Shape):
+    """scale·(g - k - z·c) reshaped to shape, with scale, k and c one number per set of shared
+    statistics.
+
+    On arrays it works in place in one new array of that shape, which spares three of its four
+    passes an allocation, and the engine a copy: a reshaped view could not become x.grad as it is.
+    """
     if type(g) is not np.ndarray or type(z) is not np.ndarray:
-        return scale * (g - k - z * c)
-    out = z * c
+        return (scale * (g - k - z * c)).reshape(shape)
+    result = np.empty(shape, np.result_type(g, z, c))
+    out = np.multiply(z, c, out=result.reshape(z.shape))
     np.subtract(g, out, out=out)
     out -= k
     out *= scale
-    return out
+    return result
