@@ -183,6 +183,19 @@ def test_instance_norm_takes_unbatched_input():
     np.testing.assert_allclose(nn.InstanceNorm2d(3)(am.tensor(x)).numpy(), batched)
 
 
+def test_empty_batches_give_empty_results_and_leave_running_stats():
+    bn = nn.BatchNorm1d(3)
+    x = am.zeros(0, 3, requires_grad=True)
+    bn(x).sum().backward()
+    assert x.grad.shape == (0, 3) and bn.num_batches_tracked.item() == 1
+    np.testing.assert_array_equal(bn.running_mean.numpy(), 0)
+    np.testing.assert_array_equal(bn.running_var.numpy(), 1)
+    np.testing.assert_array_equal(bn.weight.grad.numpy(), 0)
+    table = nn.Embedding(5, 3)
+    table(am.tensor(np.zeros((2, 0), np.int64))).sum().backward()
+    np.testing.assert_array_equal(table.weight.grad.numpy(), np.zeros((5, 3)))
+
+
 def test_affine_false_output_may_be_changed_in_place():
     x = leaf(4, 3, 2)
     y = F.instance_norm(x)
@@ -211,6 +224,8 @@ def test_batch_norm_errors():
         nn.BatchNorm2d(3)(am.zeros(2, 4, 2, 2))
     with pytest.raises(RuntimeError, match="running_mean must be defined in evaluation mode"):
         F.batch_norm(am.zeros(4, 3), None, None)
+    with pytest.raises(RuntimeError, match=r"mixed dtype \(CPU\).*\(batch_norm: input is float64, runn"):
+        nn.BatchNorm1d(3)(am.tensor(np.zeros((4, 3))))
     with pytest.raises(RuntimeError, match="batch_norm: expected a floating point input, got dtype int64"):
         F.batch_norm(am.tensor(np.zeros((4, 3), np.int64)), None, None, training=True)
 
@@ -222,6 +237,8 @@ def test_group_norm_errors():
         F.group_norm(am.zeros(2, 6, 3), 4)
     with pytest.raises(RuntimeError, match="Expected weight to be a vector of size equal to"):
         F.group_norm(am.zeros(2, 6), 3, weight=am.ones(5))
+    with pytest.raises(ValueError, match=r"1 value per channel when training, got input size \[1, 3"):
+        nn.GroupNorm(3, 3)(am.zeros(1, 3))
 
 
 def test_instance_norm_checks_num_features_when_affine():

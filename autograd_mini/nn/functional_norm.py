@@ -39,9 +39,25 @@ def _check_channels(op: str, input: Tensor, **vectors: Tensor | None) -> None:
             )
 
 
-def _check_floating(op: str, input: Tensor) -> None:
+def _check_dtypes(op: str, input: Tensor, **tensors: Tensor | None) -> None:
+    """input is floating, and the tensors given share its dtype (float16 input may have float32
+    parameters), as PyTorch's CPU kernels require."""
     if input.dtype.kind != "f":
         raise RuntimeError(f"{op}: expected a floating point input, got dtype {input.dtype}")
+    for name, t in tensors.items():
+        half_with_float = input.dtype == np.float16 and t is not None and t.dtype == np.float32
+        if t is not None and t.dtype != input.dtype and not half_with_float:
+            raise RuntimeError(
+                f"mixed dtype (CPU): all inputs must share same datatype. ({op}: input is {input.dtype}, "
+                f"{name} is {t.dtype})"
+            )
+
+
+def _verify_batch_size(sizes: list[int], shown: str) -> None:
+    """More than one value to take each channel's statistics over: sizes[0] times the sizes
+    after the channels. shown is the size as PyTorch's message prints it."""
+    if sizes[0] * int(np.prod(sizes[2:], dtype=np.int64)) == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {shown}")
 
 
 def batch_norm(
@@ -61,16 +77,11 @@ def batch_norm(
     given, are updated in place: running = (1 - momentum)·running + momentum·batch statistic,
     the variance unbiased (divided by count - 1). Otherwise the running statistics are used.
     """
-    _check_floating("batch_norm", input)
-    _check_channels(
-        "batch_norm", input, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias
-    )
+    stats = {"running_mean": running_mean, "running_var": running_var, "weight": weight, "bias": bias}
+    _check_dtypes("batch_norm", input, **stats)
+    _check_channels("batch_norm", input, **stats)
     if training:
-        shape = input.shape
-        if shape[0] * int(np.prod(shape[2:], dtype=np.int64)) == 1:
-            raise ValueError(
-                f"Expected more than 1 value per channel when training, got input size {_size(shape)}"
-            )
+        _verify_batch_size(list(input.shape), _size(input.shape))
     else:
         for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
             if stat is None:
@@ -98,11 +109,9 @@ def instance_norm(
     running_var (C,), if given, are updated with their average over the batch; otherwise the
     running statistics are used.
     """
-    _check_floating("instance_norm", input)
-    _check_channels(
-        "instance_norm", input, running_mean=running_mean, running_var=running_var, weight=weight,
-        bias=bias,
-    )
+    stats = {"running_mean": running_mean, "running_var": running_var, "weight": weight, "bias": bias}
+    _check_dtypes("instance_norm", input, **stats)
+    _check_channels("instance_norm", input, **stats)
     if use_input_stats:
         shape = input.shape
         if int(np.prod(shape[2:], dtype=np.int64)) == 1:
@@ -126,7 +135,7 @@ def group_norm(
 ) -> Tensor:
     """Split the C channels of input (N, C, *) into num_groups groups and normalise each group
     of each sample by its mean and variance, then scale by weight (C,) and shift by bias (C,)."""
-    _check_floating("group_norm", input)
+    _check_dtypes("group_norm", input, weight=weight, bias=bias)
     if input.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
     channels = input.shape[1]
@@ -141,6 +150,9 @@ def group_norm(
                 f"Expected {name} to be a vector of size equal to the number of channels in input, but got "
                 f"{name} of shape {list(vector.shape)} and input of shape {list(input.shape)}"
             )
+    # PyTorch's check, on input seen as (N·C/num_groups, num_groups, *)
+    grouped = [input.shape[0] * channels // num_groups, num_groups, *input.shape[2:]]
+    _verify_batch_size(grouped, str(grouped))
     return Normalize.apply(input, weight, bias, groups=num_groups, eps=eps)
 
 

@@ -92,14 +92,15 @@ class Normalize(Function):
     ):
         view, axes, affine = layout(x.shape, groups)
         xv = x.reshape(view)
-        count = int(np.prod([view[a] for a in axes]))
+        empty = any(view[a] == 0 for a in axes)
+        count = max(int(np.prod([view[a] for a in axes])), 1)  # empty: sums of 0 over a count of 1
         if training:
             mean = summed(xv, axes) / count
             centered = xv - mean
             var = summed_product(centered, centered, axes) / count
-            if running_mean is not None:
+            if running_mean is not None and not empty:  # an empty batch moves no running statistic
                 update_running(running_mean, mean, momentum)
-            if running_var is not None:
+            if running_var is not None and not empty:
                 update_running(running_var, var * (count / max(count - 1, 1)), momentum)
         else:
             stat_shape = (1, -1) + (1,) * (len(view) - 2)

@@ -51,7 +51,7 @@ def table_gradient(grad, indices: np.ndarray, num_rows: int, row_scale: np.ndarr
     array or (recorded) a Tensor."""
     if not isinstance(grad, np.ndarray):
         return EmbeddingTable.apply(grad, indices=indices, num_rows=num_rows, row_scale=row_scale)
-    rows = grad.reshape(indices.size, -1)
+    rows = grad.reshape(indices.size, grad.shape[-1])
     if row_scale is not None:
         rows = rows * row_scale
     return scatter_rows(rows, indices.reshape(-1), num_rows)
