@@ -132,8 +132,11 @@ class Normalize(Function):
         grad_x = None
         if all(ctx.affine[a] == 1 for a in axes):
             # One weight per set of shared statistics (batch and instance norm): it factors out
-            # of the sums over each set, so two sums serve all three gradients.
-            sum_g, sum_gxhat = summed(g, axes), summed_product(g, z, axes) * z_scale
+            # of the sums over each set, so two sums serve all three gradients (in eval mode, x's
+            # gradient needs none).
+            summing = need_x and training or need_weight or need_bias
+            if summing:
+                sum_g, sum_gxhat = summed(g, axes), summed_product(g, z, axes) * z_scale
             if need_x:
                 scale = invstd if w is None else w * invstd
                 if training:  # the mean and variance move with x, which takes their share away
@@ -142,7 +145,7 @@ class Normalize(Function):
                 else:
                     grad_x = (scale * g).reshape(x.shape)
             across = tuple(d for d in weight_axes if d not in axes)  # instance norm: the batch
-            if across:
+            if summing and across:
                 sum_g, sum_gxhat = sum_g.sum(axis=across), sum_gxhat.sum(axis=across)
         else:  # group norm: each channel of a group has its own weight and bias
             if need_x:
