@@ -1,6 +1,7 @@
 """Neural-network building blocks with PyTorch's names: `import autograd_mini.nn as nn`.
 
-Modules (module.py) and containers (container.py), layers (linear.py, activation.py, dropout.py), losses
+Modules (module.py) and containers (container.py), layers (linear.py, activation.py, dropout.py,
+batchnorm.py, instancenorm.py, normalization.py, sparse.py), losses
 (loss.py), their stateless forms (`nn.functional`; the losses' in functional_loss.py) and weight
 initialisation (`nn.init`).
 """
@@ -33,8 +34,10 @@ from autograd_mini.nn.activation import (
     Tanh,
     Unflatten,
 )
+from autograd_mini.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from autograd_mini.nn.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from autograd_mini.nn.dropout import Dropout
+from autograd_mini.nn.instancenorm import InstanceNorm1d, InstanceNorm2d
 from autograd_mini.nn.linear import Linear
 from autograd_mini.nn.loss import (
     BCELoss,
@@ -48,13 +51,16 @@ from autograd_mini.nn.loss import (
     SmoothL1Loss,
 )
 from autograd_mini.nn.module import IncompatibleKeys, Module, Parameter
+from autograd_mini.nn.normalization import GroupNorm
+from autograd_mini.nn.sparse import Embedding
 
 __all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "CELU", "CrossEntropyLoss", "Dropout", "ELU", "Flatten", "GELU",
-    "GLU", "Hardsigmoid", "Hardswish", "Hardtanh", "HuberLoss", "Identity", "IncompatibleKeys",
-    "KLDivLoss", "L1Loss", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "MSELoss", "Mish",
-    "Module", "ModuleDict", "ModuleList", "NLLLoss", "PReLU", "Parameter", "ParameterDict",
-    "ParameterList", "ReLU", "ReLU6", "SELU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss",
-    "Softmax", "Softmin", "Softplus", "Softsign", "Tanh", "Unflatten", "functional",
+    "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "CELU", "CrossEntropyLoss",
+    "Dropout", "ELU", "Embedding", "Flatten", "GELU", "GLU", "GroupNorm", "Hardsigmoid",
+    "Hardswish", "Hardtanh", "HuberLoss", "Identity", "IncompatibleKeys", "InstanceNorm1d",
+    "InstanceNorm2d", "KLDivLoss", "L1Loss", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax",
+    "MSELoss", "Mish", "Module", "ModuleDict", "ModuleList", "NLLLoss", "PReLU", "Parameter",
+    "ParameterDict", "ParameterList", "ReLU", "ReLU6", "SELU", "Sequential", "SiLU", "Sigmoid",
+    "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Softsign", "Tanh", "Unflatten", "functional",
     "init", "utils",
 ]

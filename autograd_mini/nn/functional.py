@@ -2,7 +2,8 @@
 `F.cross_entropy(logits, target)`.
 
 Each checks its arguments here, once, with errors that name the shapes and values at fault,
-then runs one op. The losses live in functional_loss.py and are exported from here.
+then runs one op. The losses live in functional_loss.py, the normalisations and embedding in
+functional_norm.py; both are exported from here.
 """
 
 from __future__ import annotations
@@ -223,8 +224,9 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return Tensor._make((indices[..., None] == np.arange(num_classes)).astype(np.int64), None, False)
 
 
-# ---- losses: in functional_loss.py, exported here ---------------------------------------------
+# ---- normalisation and embedding: in functional_norm.py, exported here -----------------------
 
+# ---- losses: in functional_loss.py, exported here ---------------------------------------------
 from autograd_mini.nn.functional_loss import (  # noqa: E402, F401
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -236,4 +238,10 @@ from autograd_mini.nn.functional_loss import (  # noqa: E402, F401
     mse_loss,
     nll_loss,
     smooth_l1_loss,
+)
+from autograd_mini.nn.functional_norm import (  # noqa: E402, F401
+    batch_norm,
+    embedding,
+    group_norm,
+    instance_norm,
 )
