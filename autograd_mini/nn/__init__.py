@@ -1,8 +1,8 @@
 """Neural-network building blocks with PyTorch's names: `import autograd_mini.nn as nn`.
 
-Modules (module.py) and containers (container.py), layers (linear.py, activation.py, dropout.py), losses
-(loss.py), their stateless forms (`nn.functional`; the losses' in functional_loss.py) and weight
-initialisation (`nn.init`).
+Modules (module.py) and containers (container.py), layers (linear.py, activation.py, dropout.py,
+pooling.py, upsampling.py), losses (loss.py), their stateless forms (`nn.functional`; the losses'
+in functional_loss.py, pooling's in functional_pool.py) and weight initialisation (`nn.init`).
 """
 
 from autograd_mini.nn import functional, init, utils
@@ -34,7 +34,7 @@ from autograd_mini.nn.activation import (
     Unflatten,
 )
 from autograd_mini.nn.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from autograd_mini.nn.dropout import Dropout
+from autograd_mini.nn.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from autograd_mini.nn.linear import Linear
 from autograd_mini.nn.loss import (
     BCELoss,
@@ -48,13 +48,26 @@ from autograd_mini.nn.loss import (
     SmoothL1Loss,
 )
 from autograd_mini.nn.module import IncompatibleKeys, Module, Parameter
+from autograd_mini.nn.pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
+from autograd_mini.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "CELU", "CrossEntropyLoss", "Dropout", "ELU", "Flatten", "GELU",
-    "GLU", "Hardsigmoid", "Hardswish", "Hardtanh", "HuberLoss", "Identity", "IncompatibleKeys",
-    "KLDivLoss", "L1Loss", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "MSELoss", "Mish",
-    "Module", "ModuleDict", "ModuleList", "NLLLoss", "PReLU", "Parameter", "ParameterDict",
-    "ParameterList", "ReLU", "ReLU6", "SELU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss",
-    "Softmax", "Softmin", "Softplus", "Softsign", "Tanh", "Unflatten", "functional",
-    "init", "utils",
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d",
+    "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "CELU", "CrossEntropyLoss", "Dropout", "Dropout1d",
+    "Dropout2d", "Dropout3d", "ELU", "Flatten", "GELU", "GLU", "Hardsigmoid", "Hardswish", "Hardtanh",
+    "HuberLoss", "Identity", "IncompatibleKeys", "KLDivLoss", "L1Loss", "LeakyReLU", "Linear",
+    "LogSigmoid", "LogSoftmax", "MSELoss", "MaxPool1d", "MaxPool2d", "Mish", "Module", "ModuleDict",
+    "ModuleList", "NLLLoss", "PReLU", "Parameter", "ParameterDict", "ParameterList", "ReLU", "ReLU6",
+    "SELU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softmin", "Softplus",
+    "Softsign", "Tanh", "Unflatten", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d",
+    "functional", "init", "utils",
 ]
