@@ -115,6 +115,21 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum():
     assert where.item() == 1
 
 
+@pytest.mark.parametrize(
+    "pool, expected",
+    [
+        (lambda t: F.max_pool2d(t, (1, 3), stride=1), [0, 2, 1, 0, 0]),  # overlapping along W only
+        (lambda t: F.max_pool1d(t[0], 3, stride=1), [0, 2, 1, 0, 0]),
+        (lambda t: F.adaptive_max_pool2d(t, (1, 3)), [0, 2, 0, 1, 0]),  # [0, 2), [1, 4), [3, 5)
+        (lambda t: F.adaptive_max_pool1d(t[0], 3), [0, 2, 0, 1, 0]),
+    ],
+)
+def test_overlapping_windows_add_their_gradients(pool, expected):
+    x = am.tensor(np.array([[[[0.0, 5.0, 1.0, 1.0, 0.0]]]]), requires_grad=True)
+    pool(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[[expected]]])
+
+
 def test_max_pool_padding_never_wins():
     x = am.tensor(np.full((1, 1, 3, 3), -np.inf), requires_grad=True)
     values, indices = F.max_pool2d(x, 3, stride=2, padding=1, return_indices=True)

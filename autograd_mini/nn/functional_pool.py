@@ -98,12 +98,13 @@ def _max_pool(input, spatial, op, kernel_size, stride, padding, dilation, ceil_m
     kernel, stride, padding, dilation, out = (_lift(v, f) for v, f in zip(geometry, (1, 1, 0, 1, 1)))
     planes = input if spatial == 2 else input.unsqueeze(-2)
     index = pool.window_argmax(planes._array, kernel, stride, padding, dilation, out)
-    return _picked(input, planes, index, spatial, return_indices)
+    repeats = pool.windows_overlap(kernel, stride, dilation)
+    return _picked(planes, index, repeats, spatial, return_indices)
 
 
-def _picked(input, planes, index, spatial, return_indices):
-    """The elements of planes at index, shaped as input's pooling result (with the indices)."""
-    values = pool.PickPlanes.apply(planes, index=index)
+def _picked(planes, index, repeats, spatial, return_indices):
+    """The elements of planes at index, shaped as the pooling result (with the indices)."""
+    values = pool.PickPlanes.apply(planes, index=index, repeats=repeats)
     if spatial == 1:
         values, index = values.squeeze(-2), index[..., 0, :]
     return (values, Tensor._make(index, None, False)) if return_indices else values
@@ -240,7 +241,10 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) 
 def _adaptive_max_pool(input, spatial, op, output_size, return_indices):
     out = _lift(_adaptive_size(input, spatial, op, output_size), 1)
     planes = input if spatial == 2 else input.unsqueeze(-2)
-    return _picked(input, planes, pool.adaptive_argmax(planes._array, out), spatial, return_indices)
+    index = pool.adaptive_argmax(planes._array, out)
+    return _picked(
+        planes, index, pool.adaptive_windows_overlap(planes.shape[-2:], out), spatial, return_indices
+    )
 
 
 def adaptive_max_pool1d(
