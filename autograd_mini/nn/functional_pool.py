@@ -225,7 +225,7 @@ def _adaptive_size(input: Tensor, spatial: int, op: str, output_size) -> tuple[i
 
 def adaptive_avg_pool1d(input: Tensor, output_size: int | Sequence[int]) -> Tensor:
     """Means of output_size windows spread evenly over the last axis: (N, C, L) -> (N, C, output_size).
-    Window i spans [floor(i·L/out), ceil((i+1)·L/out))."""
+    Window i spans `[floor(i·L/out), ceil((i+1)·L/out))`."""
     (out,) = _adaptive_size(input, 1, "adaptive_avg_pool1d", output_size)
     return pool.AlongAxes.apply(input, rows=None, cols=pool.adaptive_average_matrix(input.shape[-1], out))
 

@@ -39,7 +39,7 @@ def nearest_matrix(size: int, out: int, scale_factor: float | None, exact: bool)
 def linear_matrix(
     size: int, out: int, scale_factor: float | None, align_corners: bool, dtype: np.dtype
 ) -> np.ndarray:
-    """(out, size): output o is (1 - λ)·x[i] + λ·x[i + 1] at source coordinate i + λ.
+    """(out, size): output o is `(1 - λ)·x[i] + λ·x[i + 1]` at source coordinate `i + λ`.
 
     align_corners=True maps the first and last outputs onto the first and last inputs; False
     maps pixel centres, (o + 0.5)·scale - 0.5, clipped at 0.

@@ -221,7 +221,7 @@ def adaptive_average_matrix(size: int, out: int) -> np.ndarray:
 
 
 def window_matrix(starts: np.ndarray, ends: np.ndarray, size: int) -> np.ndarray:
-    """(len(starts), size): row o is 1 on [starts[o], ends[o]) and 0 elsewhere."""
+    """(len(starts), size): row o is 1 on `[starts[o], ends[o])` and 0 elsewhere."""
     positions = np.arange(size)
     return ((positions >= starts[:, None]) & (positions < ends[:, None])).astype(np.float64)
 
