@@ -30,9 +30,9 @@ def _ints(value: Size, count: int, name: str, op: str) -> tuple[int, ...]:
     return value
 
 
-def _check_input(input: Tensor, spatial: int, op: str, empty_batch: bool = True) -> None:
+def _check_input(input: Tensor, spatial: int, op: str) -> None:
     """input has `spatial` dims after a channel dim and an optional batch dim, none of them empty
-    except (where PyTorch allows it) the batch."""
+    but the batch, as PyTorch requires."""
     shape = input.shape
     if len(shape) not in (spatial + 1, spatial + 2):
         names = "(C, L)" if spatial == 1 else "(C, H, W)"
@@ -40,8 +40,7 @@ def _check_input(input: Tensor, spatial: int, op: str, empty_batch: bool = True)
         raise RuntimeError(
             f"{op}: expected a {spatial + 1}-d {names} or {spatial + 2}-d {batched} input, got shape {shape}"
         )
-    sample = shape[-spatial - 1 :] if empty_batch else shape
-    if 0 in sample:
+    if 0 in shape[-spatial - 1 :]:
         raise RuntimeError(f"{op}: input of shape {shape} is empty in a dim that pooling needs")
 
 
