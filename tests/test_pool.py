@@ -46,6 +46,16 @@ def test_max_pool2d_second_derivatives(options):
     assert gradgradcheck(lambda t: F.max_pool2d(t, **options), [x])
 
 
+def test_max_pool2d_third_derivatives():
+    x = distinct(1, 2, 5, 5)
+
+    def gradient(t):
+        (g,) = am.grad((F.max_pool2d(t, 3, 2, 1) ** 3).sum(), [t], create_graph=True)
+        return g
+
+    assert gradgradcheck(gradient, [x])
+
+
 @pytest.mark.parametrize("options", AVG_POOL_2D)
 def test_avg_pool2d_gradients(options):
     x = distinct(2, 2, 5, 6)

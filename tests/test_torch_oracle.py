@@ -448,8 +448,11 @@ def classes(module, base) -> set[str]:
 
 
 def test_the_model_tables_cover_every_layer_loss_optimizer_and_scheduler():
-    # The containers are checked against PyTorch in tests/test_nn_torch.py.
+    # The containers are checked against PyTorch in tests/test_nn_torch.py; pooling, upsampling
+    # and channel dropout, which take (N, C, ...) input, in tests/test_pool_torch.py.
     layers = classes(nn, nn.Module) - {"Module", "Linear"} - classes(nn.container, nn.Module)
+    layers -= classes(nn.pooling, nn.Module) | classes(nn.upsampling, nn.Module)
+    layers -= {"Dropout1d", "Dropout2d", "Dropout3d"}
     assert layers - LOSSES.keys() == {name for name, _ in ACTIVATIONS}
     assert {name for name in layers if name.endswith("Loss")} == LOSSES.keys()
     assert classes(optim, optim.Optimizer) - {"Optimizer"} == {name for name, _ in OPTIMIZERS}
