@@ -1,9 +1,9 @@
 """Neural-network building blocks with PyTorch's names: `import autograd_mini.nn as nn`.
 
-Modules (module.py) and containers (container.py), layers (linear.py, activation.py, dropout.py,
-batchnorm.py, instancenorm.py, normalization.py, sparse.py), losses
-(loss.py), their stateless forms (`nn.functional`; the losses' in functional_loss.py) and weight
-initialisation (`nn.init`).
+Modules (module.py) and containers (container.py); layers in files of their kind, named as PyTorch
+names them (linear.py, activation.py, dropout.py, pooling.py, batchnorm.py, sparse.py, ...);
+losses (loss.py); their stateless forms (`nn.functional`, which gathers the functional_*.py
+files) and weight initialisation (`nn.init`).
 """
 
 from autograd_mini.nn import functional, init, utils
@@ -36,7 +36,7 @@ from autograd_mini.nn.activation import (
 )
 from autograd_mini.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from autograd_mini.nn.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from autograd_mini.nn.dropout import Dropout
+from autograd_mini.nn.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from autograd_mini.nn.instancenorm import InstanceNorm1d, InstanceNorm2d
 from autograd_mini.nn.linear import Linear
 from autograd_mini.nn.loss import (
@@ -52,15 +52,28 @@ from autograd_mini.nn.loss import (
 )
 from autograd_mini.nn.module import IncompatibleKeys, Module, Parameter
 from autograd_mini.nn.normalization import GroupNorm
+from autograd_mini.nn.pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
 from autograd_mini.nn.sparse import Embedding
+from autograd_mini.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "CELU", "CrossEntropyLoss",
-    "Dropout", "ELU", "Embedding", "Flatten", "GELU", "GLU", "GroupNorm", "Hardsigmoid",
-    "Hardswish", "Hardtanh", "HuberLoss", "Identity", "IncompatibleKeys", "InstanceNorm1d",
-    "InstanceNorm2d", "KLDivLoss", "L1Loss", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax",
-    "MSELoss", "Mish", "Module", "ModuleDict", "ModuleList", "NLLLoss", "PReLU", "Parameter",
-    "ParameterDict", "ParameterList", "ReLU", "ReLU6", "SELU", "Sequential", "SiLU", "Sigmoid",
-    "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Softsign", "Tanh", "Unflatten", "functional",
-    "init", "utils",
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+    "AvgPool1d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "CELU",
+    "CrossEntropyLoss", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "ELU", "Embedding",
+    "Flatten", "GELU", "GLU", "GroupNorm", "Hardsigmoid", "Hardswish", "Hardtanh", "HuberLoss",
+    "Identity", "IncompatibleKeys", "InstanceNorm1d", "InstanceNorm2d", "KLDivLoss", "L1Loss",
+    "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "MSELoss", "MaxPool1d", "MaxPool2d", "Mish",
+    "Module", "ModuleDict", "ModuleList", "NLLLoss", "PReLU", "Parameter", "ParameterDict",
+    "ParameterList", "ReLU", "ReLU6", "SELU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss",
+    "Softmax", "Softmin", "Softplus", "Softsign", "Tanh", "Unflatten", "Upsample",
+    "UpsamplingBilinear2d", "UpsamplingNearest2d", "functional", "init", "utils",
 ]
