@@ -1353,6 +1353,27 @@ def test_op(op, data):
 # ---- what the table cannot say ----------------------------------------------------------------
 
 
+@st.composite
+def arg_extreme_inputs(draw: st.DrawFn) -> tuple:
+    """A tensor requiring grad with distinct values, dim None (flattened) or one of its dims, and keepdim."""
+    shape = draw(ams.shapes())
+    dim = draw(st.none() | st.integers(-len(shape), len(shape) - 1)) if shape else None
+    x = draw(ams.tensors(shape, np.float64, GRID, requires_grad=True, unique=True))
+    return x, {"dim": dim, "keepdim": draw(st.booleans())}
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+@given(case=arg_extreme_inputs())
+def test_argmax_and_argmin_give_int64_indices_that_need_no_grad(name, case):
+    """Indices have no gradient: the result never requires grad, even of an input that does."""
+    x, options = case
+    out = getattr(x, name)(**options)
+    expected = getattr(np, name)(x.detach().numpy(), axis=options["dim"], keepdims=options["keepdim"])
+    assert out.dtype == np.int64 and not out.requires_grad and out.grad_fn is None
+    assert out.shape == expected.shape
+    np.testing.assert_array_equal(out._array, expected)
+
+
 def test_repeated_integer_index_adds_gradients():
     x = am.tensor([1.0, 2.0, 3.0], requires_grad=True)
     x[[0, 2, 0, 0]].sum().backward()

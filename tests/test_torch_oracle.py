@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from test_ops import OPS, draw_case, weighted
+from test_ops import OPS, arg_extreme_inputs, draw_case, weighted
 
 import autograd_mini as am
 from autograd_mini import nn, optim
@@ -248,6 +248,17 @@ def test_op_matches_pytorch(op, data):
     theirs = second_derivatives(torch_grad, ts, [torch.from_numpy(d) for d in directions], torch_grads)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+@given(case=arg_extreme_inputs())
+def test_argmax_and_argmin_match_pytorch(name, case):
+    x, options = case
+    out = getattr(x, name)(**options)
+    expected = getattr(torch.tensor(x._array, requires_grad=True), name)(**options)
+    assert out.requires_grad == expected.requires_grad
+    assert expected.dtype == torch.int64 and out.dtype == np.int64
+    close(out, expected)
 
 
 # ---- models: every activation and loss ---------------------------------------------------------------
