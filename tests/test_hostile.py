@@ -330,6 +330,8 @@ ZERO_D_OPTIONS = {
     "unbind": None,
     "unflatten": None,  # no dim to unflatten, as in PyTorch
     "t": [{}],
+    "movedim": [{"source": 0, "destination": -1}, {"source": (0,), "destination": (0,)}],
+    "swapaxes": [{"dim0": 0, "dim1": -1}],
     "mT": None,  # matrices only, as in PyTorch
     "vector_norm": [{"ord": 2, "dim": None, "keepdim": False}, {"ord": math.inf, "dim": (), "keepdim": True}],
     "linalg_norm": [{"ord": None, "dim": None, "keepdim": keepdim} for keepdim in (False, True)],
@@ -342,8 +344,8 @@ ZERO_D_OPTIONS["reshape_as"] = ZERO_D_OPTIONS["view_as"]
 # Matrix and vector ops need dims, as in PyTorch; the others' table rows draw options for shapes
 # that have dims.
 for _name in ("mm", "bmm", "mv", "dot", "outer", "diag", "trace", "einsum", "tril", "triu", "diagonal",
-              "narrow", "gather", "index_select", "flip", "roll", "repeat", "norm", "movedim", "swapaxes",
-              "scatter", "scatter_value", "scatter_add", "index_add"):
+              "narrow", "gather", "index_select", "flip", "roll", "repeat", "norm", "scatter",
+              "scatter_value", "scatter_add", "index_add"):
     ZERO_D_OPTIONS[_name] = None
 for _name in ("mean", "max", "min", "logsumexp"):
     ZERO_D_OPTIONS[_name] = ZERO_D_OPTIONS["sum"]

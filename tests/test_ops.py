@@ -1189,14 +1189,14 @@ OPS = [
     Op(
         "movedim",
         lambda x, source, destination: x.movedim(source, destination),
-        lambda x, source, destination: np.moveaxis(x, source, destination),
+        lambda x, source, destination: np.moveaxis(x, source, destination) if x.ndim else x,
         movedim_inputs(),
         piecewise_linear=True,
     ),
     Op(
         "swapaxes",
         lambda x, dim0, dim1: x.swapaxes(dim0, dim1),
-        lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1),
+        lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1) if x.ndim else x,  # 0-d: dims 0 and -1
         transpose_inputs(),
         piecewise_linear=True,
     ),
