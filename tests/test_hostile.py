@@ -336,6 +336,7 @@ ZERO_D_OPTIONS = {
     "vector_norm": [{"ord": 2, "dim": None, "keepdim": False}, {"ord": math.inf, "dim": (), "keepdim": True}],
     "linalg_norm": [{"ord": None, "dim": None, "keepdim": keepdim} for keepdim in (False, True)],
     "masked_fill": [{"mask": np.array(True)}, {"mask": np.array(False)}],
+    "masked_fill_tensor": None,  # its value is 0-d already, and a 0-d self is masked_fill's case
     "masked_select": [{"mask": np.array(True)}, {"mask": np.array(False)}],
     "take": [{"index": np.array(0)}, {"index": np.array([0, -1, 0])}],
     "take_along_dim": [{"indices": np.array([0, 0]), "dim": None}],

@@ -476,6 +476,9 @@ def mask_for(draw: st.DrawFn) -> tuple:
     return (shape,), {"mask": draw(npst.arrays(np.bool_, mask_shape))}
 
 
+MASK_AND_VALUE = mask_for().map(lambda case: (case[0] + ((),), case[1]))  # a 0-d tensor value too
+
+
 @st.composite
 def mask_with(draw: st.DrawFn) -> tuple:
     """A shape and a boolean mask that broadcast together (either may grow)."""
@@ -1274,6 +1277,13 @@ OPS = [
         lambda x, mask: x.masked_fill(mask, -0.5),
         lambda x, mask: np.where(mask, -0.5, x),
         mask_for(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "masked_fill_tensor",
+        lambda x, value, mask: x.masked_fill(mask, value),
+        lambda x, value, mask: np.where(mask, value, x),
+        MASK_AND_VALUE,
         piecewise_linear=True,
     ),
     Op(

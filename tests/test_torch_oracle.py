@@ -192,6 +192,7 @@ TORCH = {
     "scatter_add": lambda x, src, dim, index: x.scatter_add(dim, torch.from_numpy(index), src),
     "index_add": lambda x, source, dim, index: x.index_add(dim, torch.from_numpy(index), source, alpha=-1.5),
     "masked_fill": lambda x, mask: x.masked_fill(torch.from_numpy(mask), -0.5),
+    "masked_fill_tensor": lambda x, value, mask: x.masked_fill(torch.from_numpy(mask), value),
     "masked_select": lambda x, mask: x.masked_select(torch.from_numpy(mask)),
     "take": lambda x, index: x.take(torch.from_numpy(index)),
     "take_along_dim": lambda x, indices, dim: x.take_along_dim(torch.from_numpy(indices), dim),
