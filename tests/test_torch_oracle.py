@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from test_ops import OPS, draw_case
+from test_ops import OPS, arg_extreme_inputs, draw_case, weighted
 
 import autograd_mini as am
 from autograd_mini import nn, optim
@@ -61,11 +61,15 @@ def pytorch_differs(op, xs, options) -> bool:
 
     - slices with a negative step, which PyTorch does not take;
     - a ** b where b == 0: PyTorch zeroes d(a**b)/da there with a mask, which also zeroes the
-      mixed second derivative d²(a**b)/da db, though it is a**(b-1) (gradgradcheck agrees).
+      mixed second derivative d²(a**b)/da db, though it is a**(b-1) (gradgradcheck agrees);
+    - scatter and scatter_add with a src larger than the index: PyTorch's backward hands src a
+      gradient of the index's shape and fails ("invalid gradient"), instead of zeros beyond it.
     """
     index = options.get("index")
     parts = index if isinstance(index, tuple) else (index,)
     if any(isinstance(p, slice) and p.step is not None and p.step < 0 for p in parts):
+        return True
+    if op.name in ("scatter", "scatter_add") and xs[1].shape != index.shape:
         return True
     return op.name in ("pow", "pow_function") and bool((xs[1]._array == 0).any())
 
@@ -79,6 +83,8 @@ SAME_CALL = {
     "sort", "topk", "cumsum", "cumprod",
     "round_decimals", "lerp", "clamp_min_method", "clamp_min_tensor",
     "sub_alpha", "mul_method", "div_floor", "fmod_number",
+    "view", "expand", "repeat_interleave", "tile", "movedim", "swapaxes", "unflatten", "contiguous",
+    "clone", "t", "mT", "bmm", "mv", "dot", "outer", "diag", "trace",
 }
 
 # The others, in PyTorch's words.
@@ -173,6 +179,23 @@ TORCH = {
     "einsum": lambda *xs, equation: torch.einsum(equation, *xs),
     "gather": lambda x, dim, index: x.gather(dim, torch.from_numpy(index)),
     "index_select": lambda x, dim, index: x.index_select(dim, torch.from_numpy(index)),
+    "view_as": lambda x, shape: x.view_as(torch.zeros(shape)),
+    "reshape_as": lambda x, shape: x.reshape_as(torch.zeros(shape)),
+    "expand_as": lambda x, shape: x.expand_as(torch.zeros(shape)),
+    "split": lambda x, dim, sizes: torch.cat(weighted(x.split(sizes, dim)), dim=dim),
+    "chunk": lambda x, dim, chunks: torch.cat(weighted(x.chunk(chunks, dim)), dim=dim),
+    "unbind": lambda x, dim: torch.stack(weighted(x.unbind(dim)), dim=dim),
+    "vector_norm": lambda x, ord, dim, keepdim: torch.linalg.vector_norm(x, ord, dim, keepdim),
+    "linalg_norm": lambda x, ord, dim, keepdim: torch.linalg.norm(x, ord, dim, keepdim),
+    "scatter": lambda x, src, dim, index: x.scatter(dim, torch.from_numpy(index), src),
+    "scatter_value": lambda x, dim, index: x.scatter(dim, torch.from_numpy(index), value=1.5),
+    "scatter_add": lambda x, src, dim, index: x.scatter_add(dim, torch.from_numpy(index), src),
+    "index_add": lambda x, source, dim, index: x.index_add(dim, torch.from_numpy(index), source, alpha=-1.5),
+    "masked_fill": lambda x, mask: x.masked_fill(torch.from_numpy(mask), -0.5),
+    "masked_fill_tensor": lambda x, value, mask: x.masked_fill(torch.from_numpy(mask), value),
+    "masked_select": lambda x, mask: x.masked_select(torch.from_numpy(mask)),
+    "take": lambda x, index: x.take(torch.from_numpy(index)),
+    "take_along_dim": lambda x, indices, dim: x.take_along_dim(torch.from_numpy(indices), dim),
 }
 
 
@@ -226,6 +249,17 @@ def test_op_matches_pytorch(op, data):
     theirs = second_derivatives(torch_grad, ts, [torch.from_numpy(d) for d in directions], torch_grads)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+@given(case=arg_extreme_inputs())
+def test_argmax_and_argmin_match_pytorch(name, case):
+    x, options = case
+    out = getattr(x, name)(**options)
+    expected = getattr(torch.tensor(x._array, requires_grad=True), name)(**options)
+    assert out.requires_grad == expected.requires_grad
+    assert expected.dtype == torch.int64 and out.dtype == np.int64
+    close(out, expected)
 
 
 # ---- models: every activation and loss ---------------------------------------------------------------
