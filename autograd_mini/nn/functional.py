@@ -2,7 +2,8 @@
 `F.cross_entropy(logits, target)`.
 
 Each checks its arguments here, once, with errors that name the shapes and values at fault,
-then runs one op. The losses live in functional_loss.py and are exported from here.
+then runs one op. The losses live in functional_loss.py, the convolutions, padding and im2col
+in functional_conv.py; both are exported from here.
 """
 
 from __future__ import annotations
@@ -223,8 +224,17 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return Tensor._make((indices[..., None] == np.arange(num_classes)).astype(np.int64), None, False)
 
 
-# ---- losses: in functional_loss.py, exported here ---------------------------------------------
+# ---- convolutions, padding, im2col (functional_conv.py) and losses (functional_loss.py) -------
 
+from autograd_mini.nn.functional_conv import (  # noqa: E402, F401
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    fold,
+    pad,
+    unfold,
+)
 from autograd_mini.nn.functional_loss import (  # noqa: E402, F401
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
