@@ -89,7 +89,7 @@ def _same_padding(kernel: tuple, dilation: tuple) -> tuple[int, ...]:
     return tuple(p for before_after in per_dim for p in before_after)
 
 
-def _padding(name: Any, padding: Any, kernel: tuple, stride: tuple, dilation: tuple) -> tuple[int, ...]:
+def padding_sides(name: Any, padding: Any, kernel: tuple, stride: tuple, dilation: tuple) -> tuple[int, ...]:
     """(before, after) per spatial dim, from an int, a tuple, 'same' or 'valid'."""
     if isinstance(padding, str):
         if padding == "valid":
@@ -112,14 +112,14 @@ def _geometry(
     return Geometry(size, kernel, stride, padding, dilation, groups)
 
 
-def _convolution(name, input, weight, bias, stride, padding, dilation, groups, dims) -> Tensor:
+def convolution(name, input, weight, bias, stride, padding, dilation, groups, dims) -> Tensor:
     """conv1d and conv2d: check, bring to (N, C, H, W), run the op, bring back."""
     batched = _batched(input, dims, name)
     _check_operands(name, input, weight, bias, dims)
     _check_groups(name, weight, groups)
     kernel = tuple(weight.shape[2:])
     stride, dilation = pair(stride, dims, "stride", name), pair(dilation, dims, "dilation", name)
-    padding = _padding(name, padding, kernel, stride, dilation)
+    padding = padding_sides(name, padding, kernel, stride, dilation)
     _check_positive(name, stride, dilation, padding)
     shape = input.shape if batched else (1,) + input.shape
     if shape[1] != weight.shape[1] * groups:
@@ -161,7 +161,7 @@ def conv2d(
     """2-D convolution (cross-correlation, as in PyTorch): input (N, C, H, W) or (C, H, W), weight
     (O, C/groups, kH, kW), bias (O,) -> (N, O, Ho, Wo) with Ho = (H + 2·padding - dilation·(kH - 1)
     - 1) // stride + 1. padding is an int, a pair, 'valid' (none) or 'same' (output size = input size)."""
-    return _convolution("conv2d", input, weight, bias, stride, padding, dilation, groups, 2)
+    return convolution("conv2d", input, weight, bias, stride, padding, dilation, groups, 2)
 
 
 def conv1d(
@@ -169,10 +169,12 @@ def conv1d(
     dilation: Any = 1, groups: int = 1,
 ) -> Tensor:
     """1-D convolution: input (N, C, L) or (C, L), weight (O, C/groups, k), bias (O,) -> (N, O, Lo)."""
-    return _convolution("conv1d", input, weight, bias, stride, padding, dilation, groups, 1)
+    return convolution("conv1d", input, weight, bias, stride, padding, dilation, groups, 1)
 
 
-def _transposed(name, input, weight, bias, stride, padding, output_padding, groups, dilation, dims) -> Tensor:
+def convolution_transpose(
+    name, input, weight, bias, stride, padding, output_padding, groups, dilation, dims
+) -> Tensor:
     """conv_transpose1d and conv_transpose2d: the adjoint of the convolution with this geometry."""
     batched = _batched(input, dims, name)
     _check_operands(name, input, weight, bias, dims)
@@ -217,7 +219,7 @@ def conv_transpose2d(
     """The transposed 2-D convolution (the gradient of conv2d in its input): input (N, C_in, H, W)
     or (C_in, H, W), weight (C_in, C_out/groups, kH, kW), bias (C_out,) -> (N, C_out, Ho, Wo) with
     Ho = (H - 1)·stride - 2·padding + dilation·(kH - 1) + output_padding + 1."""
-    return _transposed(
+    return convolution_transpose(
         "conv_transpose2d", input, weight, bias, stride, padding, output_padding, groups, dilation, 2
     )
 
@@ -227,7 +229,7 @@ def conv_transpose1d(
     output_padding: Any = 0, groups: int = 1, dilation: Any = 1,
 ) -> Tensor:
     """The transposed 1-D convolution: input (N, C_in, L) or (C_in, L), weight (C_in, C_out/groups, k)."""
-    return _transposed(
+    return convolution_transpose(
         "conv_transpose1d", input, weight, bias, stride, padding, output_padding, groups, dilation, 1
     )
 

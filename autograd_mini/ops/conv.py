@@ -140,6 +140,7 @@ def _swap_channels(w: np.ndarray, groups: int) -> np.ndarray:
 
 def _conv_transpose(y: np.ndarray, w: np.ndarray, geometry: Geometry) -> np.ndarray:
     """The adjoint of _convolve in x: (N, O, Ho, Wo), (O, C/g, kH, kW) -> (N, C, H, W)."""
+    y = np.ascontiguousarray(y)  # a gradient may arrive broadcast, which matmul reads slowly
     (h, wd), (kh, kw), g = geometry.size, geometry.kernel, geometry.groups
     (ho, wo), (dh, dw) = y.shape[2:], geometry.dilation
     top, _, left, _ = geometry.padding
@@ -169,6 +170,7 @@ def _conv_transpose(y: np.ndarray, w: np.ndarray, geometry: Geometry) -> np.ndar
 
 def _conv_weight_grad(x: np.ndarray, y: np.ndarray, geometry: Geometry) -> np.ndarray:
     """The adjoint of _convolve in w: (N, C, H, W), (N, O, Ho, Wo) -> (O, C/g, kH, kW)."""
+    y = np.ascontiguousarray(y)
     top, bottom, left, right = geometry.padding
     xp = constant_pad(x, ((top, bottom), (left, right)))
     windows = _windows(xp, geometry.kernel, geometry.stride, geometry.dilation)
