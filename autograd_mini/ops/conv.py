@@ -96,15 +96,20 @@ def _chunks(n: int, sample_bytes: int):
     return [slice(lo, min(lo + step, n)) for lo in range(0, n, step)], step
 
 
-def _add_windows(out: np.ndarray, cols: np.ndarray, stride, dilation) -> None:
-    """out (N, C, Hp, Wp) += the adjoint of _windows applied to cols (N, C, kH, kW, Ho, Wo):
-    each tap adds its (Ho, Wo) plane at its strided place; taps overlap, so one at a time."""
-    (sh, sw), (dh, dw) = stride, dilation
-    kh, kw, ho, wo = cols.shape[2:]
+def _col2im(cols: np.ndarray, geometry: Geometry) -> np.ndarray:
+    """The adjoint of _windows: columns (C, kH, kW, Ho, Wo, N) summed into an image (N, C, H, W).
+
+    The batch comes last so that each tap adds runs of Wo·N numbers rather than of Wo. Taps
+    overlap, so they are added one at a time, each (Ho, Wo) plane at its strided place.
+    """
+    (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
+    c, kh, kw, ho, wo, n = cols.shape
+    out = np.zeros((c, *geometry.padded_size, n), cols.dtype)
     for i in range(kh):
         rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
         for j in range(kw):
-            out[:, :, rows, j * dw : j * dw + sw * (wo - 1) + 1 : sw] += cols[:, :, i, j]
+            out[:, rows, j * dw : j * dw + sw * (wo - 1) + 1 : sw] += cols[:, i, j]
+    return np.ascontiguousarray(constant_pad(out.transpose(3, 0, 1, 2), geometry.crop))
 
 
 def _correlate(xp: np.ndarray, w: np.ndarray, stride, dilation, groups: int) -> np.ndarray:
@@ -140,7 +145,6 @@ def _swap_channels(w: np.ndarray, groups: int) -> np.ndarray:
 
 def _conv_transpose(y: np.ndarray, w: np.ndarray, geometry: Geometry) -> np.ndarray:
     """The adjoint of _convolve in x: (N, O, Ho, Wo), (O, C/g, kH, kW) -> (N, C, H, W)."""
-    y = np.ascontiguousarray(y)  # a gradient may arrive broadcast, which matmul reads slowly
     (h, wd), (kh, kw), g = geometry.size, geometry.kernel, geometry.groups
     (ho, wo), (dh, dw) = y.shape[2:], geometry.dilation
     top, _, left, _ = geometry.padding
@@ -155,17 +159,9 @@ def _conv_transpose(y: np.ndarray, w: np.ndarray, geometry: Geometry) -> np.ndar
         return _correlate(yp, flipped, (1, 1), geometry.dilation, g)
     n, o = y.shape[:2]
     k = w.shape[1] * kh * kw
-    w_t = w.reshape(g, o // g, k).transpose(0, 2, 1)  # (g, C/g·kH·kW, O/g)
-    out = np.zeros((n, c) + geometry.padded_size, np.result_type(y, w))
-    y = y.reshape(n, g, o // g, ho * wo)
-    chunks, step = _chunks(n, c * kh * kw * ho * wo * y.itemsize)
-    buffer = np.empty((min(step, n), g, k, ho * wo), out.dtype)
-    for part in chunks:
-        cols = buffer[: part.stop - part.start]
-        np.matmul(w_t, y[part], out=cols)
-        cols = cols.reshape(len(cols), c, kh, kw, ho, wo)
-        _add_windows(out[part], cols, geometry.stride, geometry.dilation)
-    return constant_pad(out, geometry.crop)
+    y = np.ascontiguousarray(y.transpose(1, 2, 3, 0)).reshape(g, o // g, ho * wo * n)
+    cols = np.matmul(w.reshape(g, o // g, k).transpose(0, 2, 1), y)  # (g, C/g·kH·kW, Ho·Wo·N)
+    return _col2im(cols.reshape(c, kh, kw, ho, wo, n), geometry)
 
 
 def _conv_weight_grad(x: np.ndarray, y: np.ndarray, geometry: Geometry) -> np.ndarray:
@@ -200,9 +196,8 @@ def _unfold(x: np.ndarray, geometry: Geometry) -> np.ndarray:
 def _fold(cols: np.ndarray, geometry: Geometry) -> np.ndarray:
     n, ckk = cols.shape[:2]
     kh, kw = geometry.kernel
-    out = np.zeros((n, ckk // (kh * kw)) + geometry.padded_size, cols.dtype)
-    _add_windows(out, cols.reshape(n, -1, kh, kw, *geometry.out_size), geometry.stride, geometry.dilation)
-    return constant_pad(out, geometry.crop)
+    cols = cols.reshape(n, ckk // (kh * kw), kh, kw, *geometry.out_size)
+    return _col2im(cols.transpose(1, 2, 3, 4, 5, 0), geometry)
 
 
 # ---- on arrays or Tensors: the kernel, or the recorded op ------------------------------------
