@@ -16,7 +16,10 @@ itself: padding by -p crops what padding by p added.
 The kernels work on im2col "columns": `_windows` is a strided view (N, C, kH, kW, Ho, Wo) of a
 padded input, copied a few samples at a time into a buffer that stays in cache while one matrix
 product per group reads it, weight (O/g, C/g·kH·kW) @ columns (C/g·kH·kW, Ho·Wo). The result
-comes out in (N, O, Ho, Wo) order, so nothing is transposed afterwards.
+comes out in (N, O, Ho, Wo) order, so nothing is transposed afterwards. The input gradient
+is a full correlation with the kernel flipped when the stride is 1 and the output has no more
+channels than the input; otherwise it is col2im, which adds each kernel tap's columns back in
+place (`_col2im`, with the batch last so that the adds run over long rows).
 """
 
 from __future__ import annotations
