@@ -30,7 +30,7 @@ SHAPES = {
 }
 
 
-def best_of(step, repeats: int = 7) -> float:
+def best_of(step, repeats: int = 11) -> float:
     """The fastest of `repeats` runs, in milliseconds, after one to warm up."""
     step()
     times = []
