@@ -1,7 +1,7 @@
 """Neural-network building blocks with PyTorch's names: `import autograd_mini.nn as nn`.
 
 Modules (module.py) and containers (container.py); layers in files of their kind, named as PyTorch
-names them (linear.py, activation.py, dropout.py, pooling.py, batchnorm.py, sparse.py, ...);
+names them (linear.py, conv.py, activation.py, dropout.py, pooling.py, batchnorm.py, sparse.py, ...);
 losses (loss.py); their stateless forms (`nn.functional`, which gathers the functional_*.py
 files) and weight initialisation (`nn.init`).
 """
@@ -36,6 +36,7 @@ from autograd_mini.nn.activation import (
 )
 from autograd_mini.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from autograd_mini.nn.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from autograd_mini.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Fold, Unfold
 from autograd_mini.nn.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from autograd_mini.nn.instancenorm import InstanceNorm1d, InstanceNorm2d
 from autograd_mini.nn.linear import Linear
@@ -68,12 +69,13 @@ from autograd_mini.nn.upsampling import Upsample, UpsamplingBilinear2d, Upsampli
 __all__ = [
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
     "AvgPool1d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "CELU",
-    "CrossEntropyLoss", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "ELU", "Embedding",
-    "Flatten", "GELU", "GLU", "GroupNorm", "Hardsigmoid", "Hardswish", "Hardtanh", "HuberLoss",
-    "Identity", "IncompatibleKeys", "InstanceNorm1d", "InstanceNorm2d", "KLDivLoss", "L1Loss",
-    "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "MSELoss", "MaxPool1d", "MaxPool2d", "Mish",
-    "Module", "ModuleDict", "ModuleList", "NLLLoss", "PReLU", "Parameter", "ParameterDict",
-    "ParameterList", "ReLU", "ReLU6", "SELU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss",
-    "Softmax", "Softmin", "Softplus", "Softsign", "Tanh", "Unflatten", "Upsample",
-    "UpsamplingBilinear2d", "UpsamplingNearest2d", "functional", "init", "utils",
+    "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout",
+    "Dropout1d", "Dropout2d", "Dropout3d", "ELU", "Embedding", "Flatten", "Fold", "GELU", "GLU",
+    "GroupNorm", "Hardsigmoid", "Hardswish", "Hardtanh", "HuberLoss", "Identity",
+    "IncompatibleKeys", "InstanceNorm1d", "InstanceNorm2d", "KLDivLoss", "L1Loss", "LeakyReLU",
+    "Linear", "LogSigmoid", "LogSoftmax", "MSELoss", "MaxPool1d", "MaxPool2d", "Mish", "Module",
+    "ModuleDict", "ModuleList", "NLLLoss", "PReLU", "Parameter", "ParameterDict", "ParameterList",
+    "ReLU", "ReLU6", "SELU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softmin",
+    "Softplus", "Softsign", "Tanh", "Unflatten", "Unfold", "Upsample", "UpsamplingBilinear2d",
+    "UpsamplingNearest2d", "functional", "init", "utils",
 ]

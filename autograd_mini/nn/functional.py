@@ -2,8 +2,8 @@
 `F.cross_entropy(logits, target)`.
 
 Each checks its arguments here, once, with errors that name the shapes and values at fault,
-then runs one op. Families with many functions live in their own files (functional_loss.py,
-functional_norm.py, functional_pool.py, ...), all exported from here.
+then runs one op. Families with many functions live in their own files (functional_conv.py,
+functional_loss.py, functional_norm.py, functional_pool.py, ...), all exported from here.
 """
 
 from __future__ import annotations
@@ -285,6 +285,16 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 # ---- normalisation and embedding: in functional_norm.py, exported here -----------------------
 
 # ---- losses: in functional_loss.py, exported here ---------------------------------------------
+# ---- convolutions, padding and im2col: in functional_conv.py, exported here -------------------
+from autograd_mini.nn.functional_conv import (  # noqa: E402, F401
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    fold,
+    pad,
+    unfold,
+)
 from autograd_mini.nn.functional_loss import (  # noqa: E402, F401
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
