@@ -269,7 +269,7 @@ def check_lenet_blitz(r: dict) -> None:
     assert b["loss_after_manual_step"] < b["first_loss"]  # the update by hand helped
     assert b["sgd_losses"] == sorted(b["sgd_losses"])[::-1] and b["sgd_losses"][-1] < 0.2 * b["first_loss"]
     images = r["images"]
-    assert images["epoch_losses"][-1] < 0.6 * images["epoch_losses"][0] and images["test_accuracy"] >= 0.8
+    assert images["epoch_losses"][-1] < 0.3 * images["epoch_losses"][0] and images["test_accuracy"] >= 0.85
 
 
 SCRIPT_TABLE = {
@@ -288,7 +288,7 @@ SCRIPT_TABLE = {
     "modules_and_checkpoints": (check_modules_and_checkpoints, FLOAT64, None),
     "losses_and_activations": (check_losses_and_activations, FLOAT64, None),
     "whole_model_checkpoint": (check_whole_model_checkpoint, FLOAT64, None),
-    "lenet_blitz": (check_lenet_blitz, FLOAT64, "nn.Conv2d and F.max_pool2d"),
+    "lenet_blitz": (check_lenet_blitz, FLOAT64, None),
 }
 
 
