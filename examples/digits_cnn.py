@@ -169,7 +169,8 @@ def train(model: nn.Module, train_set: Dataset, epochs: int, batch_size: int, lr
     return losses
 
 
-def predict(model: nn.Module, dataset: Dataset, batch_size: int = 500):
+def predict(model: nn.Module, dataset: Dataset,
+            batch_size: int = 500) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The model's predictions on dataset: images (N, 1, H, W), true labels (N,), predicted (N,)."""
     model.eval()
     images, labels, predicted = [], [], []
