@@ -19,6 +19,7 @@ from autograd_mini import nn, optim
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
 import xor  # noqa: E402  (the example's training loop is the XOR workload)
+from conv_workloads import conv_workloads  # noqa: E402
 
 
 @dataclass
@@ -355,4 +356,4 @@ def all_workloads(quick: bool) -> list[Workload]:
             lambda s=sizes, b=batch, n=iterations: raw_mlp_numpy(s, b, n),
             lambda s=sizes, b=batch, n=iterations: raw_mlp_ours(s, b, n), rtol=1e-4,
         ))
-    return workloads
+    return workloads + conv_workloads(Workload, quick)
