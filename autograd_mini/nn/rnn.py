@@ -247,6 +247,10 @@ class RNNBase(Module):
         ]
 
     @property
+    def _batch_dim(self) -> int:
+        return 0 if self.batch_first else 1
+
+    @property
     def _directions(self) -> int:
         return 2 if self.bidirectional else 1
 
@@ -276,7 +280,7 @@ class RNNBase(Module):
         _step takes. The input is cut into time steps once; after that every layer consumes the
         previous layer's steps as they are, so no step is ever cut from a whole sequence again.
         """
-        time_dim = 1 if self.batch_first else 0
+        time_dim = 1 - self._batch_dim
         steps = list(input.unbind(time_dim))
         finals = []
         for layer in range(self.num_layers):
@@ -322,14 +326,14 @@ class RNNBase(Module):
     def _initial_states(self, hx: Tensor | None, input: Tensor, size: int, which: str) -> list[Tensor]:
         """hx (num_layers·D, N, size), zeros if None, checked against the batched input and split
         per layer and direction."""
-        batch = input.shape[0 if self.batch_first else 1]
+        batch = input.shape[self._batch_dim]
         expected = (self.num_layers * self._directions, batch, size)
         if hx is None:
             return [Tensor(np.zeros(expected[1:], dtype=input.dtype))] * expected[0]
         if hx.shape != expected:
             hint = ""
             if hx.ndim == 3 and hx.shape[1] != batch:
-                hint = f"; the batch size {batch} is read from the input as {self._layout(3)}"
+                hint = f"; the batch size {batch} comes from the input, {self._layout(3)}"
             raise RuntimeError(
                 f"{self._name()}: Expected {which} size {expected}, got {list(hx.shape)}{hint}"
             )
@@ -360,11 +364,11 @@ class RNNBase(Module):
         self._check_input(input)
         batched = input.ndim == 3
         hx = self._batched_hx(hx, batched, "hx")
-        input = input if batched else input.unsqueeze(1)
+        input = input if batched else input.unsqueeze(self._batch_dim)
         states = self._initial_states(hx, input, self.hidden_size, "hidden")
         output, finals = self._unroll(input, states)
         h_n = stack(finals, 0)
-        return (output, h_n) if batched else (output.squeeze(1), h_n.squeeze(1))
+        return (output, h_n) if batched else (output.squeeze(self._batch_dim), h_n.squeeze(1))
 
 
 def _check_sizes(mode: str, hidden_size: int, num_layers: int, dropout: float, proj_size: int) -> None:
@@ -456,11 +460,11 @@ class LSTM(RNNBase):
         batched = input.ndim == 3
         h0, c0 = (None, None) if hx is None else hx
         h0, c0 = self._batched_hx(h0, batched, "hx"), self._batched_hx(c0, batched, "cx")
-        input = input if batched else input.unsqueeze(1)
+        input = input if batched else input.unsqueeze(self._batch_dim)
         hs = self._initial_states(h0, input, self.proj_size or self.hidden_size, "hidden[0]")
         cs = self._initial_states(c0, input, self.hidden_size, "hidden[1]")
         output, finals = self._unroll(input, list(zip(hs, cs)))
         h_n, c_n = stack([h for h, _ in finals], 0), stack([c for _, c in finals], 0)
         if batched:
             return output, (h_n, c_n)
-        return output.squeeze(1), (h_n.squeeze(1), c_n.squeeze(1))
+        return output.squeeze(self._batch_dim), (h_n.squeeze(1), c_n.squeeze(1))
