@@ -238,7 +238,8 @@ class RNNBase(Module):
 
     @property
     def all_weights(self) -> list[list[Parameter]]:
-        """The parameters of each layer and direction, in order: [[weight_ih_l0, weight_hh_l0, ...], ...]."""
+        """The parameters of each layer and direction, in order:
+        `[[weight_ih_l0, weight_hh_l0, ...], ...]`."""
         per_direction = len(self._flat_weights_names) // (self.num_layers * self._directions)
         names = self._flat_weights_names
         return [

@@ -25,7 +25,7 @@ class LstmCell(Function):
 
     input_gates = x @ W_ih.T + b_ih and hidden_gates = h @ W_hh.T + b_hh, both (N, 4H) in
     PyTorch's order i, f, g, o; cell is the previous c, (N, H). The result is (N, 2H): the new
-    h and the new c side by side, [h', c'].
+    h and the new c side by side, `[h', c']`.
 
     Unfused, with Tensor ops, it is
 
