@@ -1,13 +1,15 @@
 """Time one LSTM layer's forward and backward pass here and in PyTorch, on the same sizes.
 
-    python benchmarks/lstm_vs_torch.py            # needs torch
-    python benchmarks/lstm_vs_torch.py --repeats 50
+    OPENBLAS_NUM_THREADS=1 python benchmarks/lstm_vs_torch.py     # needs torch
+    OPENBLAS_NUM_THREADS=1 python benchmarks/lstm_vs_torch.py --repeats 50
 
 The sizes are those of a small word-level language model: input 64, hidden 128, sequence 35,
 batch 20, float32. Each side runs forward, sums the output and runs backward. The two sides
 take turns, one pass each, so that a busy machine slows both alike; the median and the fastest
-of the repeats are reported, after a few warm-up passes. Timings on a shared machine drift:
-compare the two sides of one run, not numbers of different runs.
+of the repeats are reported, after a few warm-up passes. Both sides run on one thread (torch
+is told so; NumPy's BLAS by the environment variable) and are timed in CPU time of this
+process, which other work on a shared machine disturbs far less than the wall clock. Compare
+the two sides of one run, not numbers of different runs.
 """
 
 from __future__ import annotations
@@ -28,14 +30,14 @@ INPUT, HIDDEN, LENGTH, BATCH = 64, 128, 35, 20
 
 
 def time_in_turns(steps: list, repeats: int, warmup: int = 5) -> list[list[float]]:
-    """Milliseconds of each call of each step, the steps called in turn."""
+    """CPU milliseconds of each call of each step, the steps called in turn."""
     times: list[list[float]] = [[] for _ in steps]
     for repeat in range(warmup + repeats):
         for step, kept in zip(steps, times):
-            start = time.perf_counter()
+            start = time.process_time()
             step()
             if repeat >= warmup:
-                kept.append(1e3 * (time.perf_counter() - start))
+                kept.append(1e3 * (time.process_time() - start))
     return times
 
 
@@ -54,6 +56,7 @@ def main() -> None:
     args = parser.parse_args()
     import torch
 
+    torch.set_num_threads(1)
     torch.manual_seed(0)
     theirs = torch.nn.LSTM(INPUT, HIDDEN)
     ours = autograd_mini.nn.LSTM(INPUT, HIDDEN)
@@ -68,7 +71,8 @@ def main() -> None:
         print(f"  {name:13} {statistics.median(ms):7.2f}  {min(ms):7.2f}")
     ratios = (statistics.median(ours_ms) / statistics.median(theirs_ms), min(ours_ms) / min(theirs_ms))
     print(f"  ratio         {ratios[0]:6.2f}x  {ratios[1]:6.2f}x")
-    print(f"torch threads: {torch.get_num_threads()}")
+    blas_threads = os.environ.get("OPENBLAS_NUM_THREADS", "as many as the machine has")
+    print(f"threads: torch {torch.get_num_threads()}, NumPy's BLAS {blas_threads}")
 
 
 if __name__ == "__main__":

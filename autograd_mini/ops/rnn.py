@@ -43,17 +43,20 @@ class LstmCell(Function):
         ctx.save_for_backward(input_gates, hidden_gates, cell)
         i, f, g, o = _activated_gates(input_gates, hidden_gates)
         new_cell = f * cell + i * g
-        return np.concatenate([o * np.tanh(new_cell), new_cell], axis=-1)
+        tanh_c = np.tanh(new_cell)
+        ctx.activations = i, f, g, o, tanh_c  # for a plain backward; freed with the node
+        return np.concatenate([o * tanh_c, new_cell], axis=-1)
 
     @staticmethod
     def backward(ctx, grad):
-        # Recomputed from the inputs rather than kept from forward, so that under create_graph
-        # the formulas below link to the graph and can be differentiated again.
         input_gates, hidden_gates, cell = ctx.saved_tensors
-        i, f, g, o = _activated_gates(input_gates, hidden_gates)
+        if isinstance(grad, np.ndarray):
+            i, f, g, o, tanh_c = ctx.activations
+        else:  # create_graph: recomputed from the inputs, so that they link to the graph
+            i, f, g, o = _activated_gates(input_gates, hidden_gates)
+            tanh_c = np.tanh(f * cell + i * g)
         hidden = cell.shape[-1]
         grad_h, grad_c = grad[..., :hidden], grad[..., hidden:]
-        tanh_c = np.tanh(f * cell + i * g)
         grad_c = grad_c + grad_h * o * (1 - tanh_c * tanh_c)  # c' reaches the loss through h' too
         # Through each activation: σ' = σ(1 - σ), tanh' = 1 - tanh².
         grad_gates = np.concatenate(
