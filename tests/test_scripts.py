@@ -205,6 +205,16 @@ def check_data_loader_training(r: dict) -> None:
     assert r["loss_fell"] and r["train_accuracy_high"] and r["val_accuracy_high"]
 
 
+def check_lstm_language_model(r: dict) -> None:
+    losses = r["epoch_losses"]
+    assert len(losses) == 12 and losses[0] < 1.05 * r["uniform_loss"]  # it starts near guessing
+    assert losses[-1] < 0.75 * losses[0] and r["eval_loss"] < losses[-1] and r["accuracy"] > 0.3
+    kinds = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    layers = [f"lstm.{kind}_l{k}" for k in (0, 1) for kind in kinds]
+    assert r["state_dict_keys"] == layers + ["decoder.weight", "decoder.bias"]
+    assert r["hidden_shapes"] == [[2, 4, 32], [2, 4, 32]] and r["logits_shape"] == [38, 4, 28]
+
+
 # name: (check, tolerances against PyTorch, why autograd_mini cannot run it yet or None)
 def check_optimizers_and_schedulers(r: dict) -> None:
     one_cycle = r["adamw_one_cycle"]
@@ -289,6 +299,7 @@ SCRIPT_TABLE = {
     "losses_and_activations": (check_losses_and_activations, FLOAT64, None),
     "whole_model_checkpoint": (check_whole_model_checkpoint, FLOAT64, None),
     "lenet_blitz": (check_lenet_blitz, FLOAT64, None),
+    "lstm_language_model": (check_lstm_language_model, FLOAT32, None),
 }
 
 

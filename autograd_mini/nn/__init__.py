@@ -1,7 +1,8 @@
 """Neural-network building blocks with PyTorch's names: `import autograd_mini.nn as nn`.
 
 Modules (module.py) and containers (container.py); layers in files of their kind, named as PyTorch
-names them (linear.py, conv.py, activation.py, dropout.py, pooling.py, batchnorm.py, sparse.py, ...);
+names them (linear.py, conv.py, activation.py, dropout.py, pooling.py, batchnorm.py, sparse.py,
+rnn.py, ...);
 losses (loss.py); their stateless forms (`nn.functional`, which gathers the functional_*.py
 files) and weight initialisation (`nn.init`).
 """
@@ -63,6 +64,7 @@ from autograd_mini.nn.pooling import (
     MaxPool1d,
     MaxPool2d,
 )
+from autograd_mini.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from autograd_mini.nn.sparse import Embedding
 from autograd_mini.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
@@ -71,11 +73,12 @@ __all__ = [
     "AvgPool1d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "CELU",
     "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout",
     "Dropout1d", "Dropout2d", "Dropout3d", "ELU", "Embedding", "Flatten", "Fold", "GELU", "GLU",
-    "GroupNorm", "Hardsigmoid", "Hardswish", "Hardtanh", "HuberLoss", "Identity",
-    "IncompatibleKeys", "InstanceNorm1d", "InstanceNorm2d", "KLDivLoss", "L1Loss", "LeakyReLU",
-    "Linear", "LogSigmoid", "LogSoftmax", "MSELoss", "MaxPool1d", "MaxPool2d", "Mish", "Module",
-    "ModuleDict", "ModuleList", "NLLLoss", "PReLU", "Parameter", "ParameterDict", "ParameterList",
-    "ReLU", "ReLU6", "SELU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softmin",
-    "Softplus", "Softsign", "Tanh", "Unflatten", "Unfold", "Upsample", "UpsamplingBilinear2d",
+    "GRU", "GRUCell", "GroupNorm", "Hardsigmoid", "Hardswish", "Hardtanh", "HuberLoss", "Identity",
+    "IncompatibleKeys", "InstanceNorm1d", "InstanceNorm2d", "KLDivLoss", "L1Loss", "LSTM",
+    "LSTMCell", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "MSELoss", "MaxPool1d",
+    "MaxPool2d", "Mish", "Module", "ModuleDict", "ModuleList", "NLLLoss", "PReLU", "Parameter",
+    "ParameterDict", "ParameterList", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "ReLU", "ReLU6",
+    "SELU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softmin", "Softplus",
+    "Softsign", "Tanh", "Unflatten", "Unfold", "Upsample", "UpsamplingBilinear2d",
     "UpsamplingNearest2d", "functional", "init", "utils",
 ]
