@@ -2,9 +2,8 @@
 
 Modules (module.py) and containers (container.py); layers in files of their kind, named as PyTorch
 names them (linear.py, conv.py, activation.py, dropout.py, pooling.py, batchnorm.py, sparse.py,
-rnn.py, ...);
-losses (loss.py); their stateless forms (`nn.functional`, which gathers the functional_*.py
-files) and weight initialisation (`nn.init`).
+rnn.py, ...); losses (loss.py); their stateless forms (`nn.functional`, which gathers the
+functional_*.py files) and weight initialisation (`nn.init`).
 """
 
 from autograd_mini.nn import functional, init, utils
