@@ -9,6 +9,9 @@ layer, the straightforward way), as autograd_mini and as PyTorch, from the same 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -232,6 +235,38 @@ def repeated(step: Callable[[], float], units: int) -> Callable[[], float]:
     return run
 
 
+_STEP_MEMORY = """
+import sys
+sys.path[:0] = [{here!r}, {root!r}]
+import {library} as library
+import conv_workloads
+
+def kib(field):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field))
+
+net = conv_workloads.LibraryLeNet(library)
+with open("/proc/self/clear_refs", "w") as clear:
+    clear.write("5")  # the peak resident size starts again from the current one
+before = kib("VmRSS:")
+net.step()
+print(kib("VmHWM:") - before)
+"""
+
+
+def lenet_step_memory(library: str) -> int:
+    """Bytes by which a first LeNet step raises the resident memory of a fresh process using
+    library ("autograd_mini" or "torch"), after imports and the model: the same measure for both,
+    as PyTorch's allocator is outside what tracemalloc sees. (A later step would show less for
+    PyTorch, whose caching allocator keeps what the first step took.) Linux only, else 0."""
+    if not os.path.exists("/proc/self/clear_refs"):
+        return 0
+    here = os.path.dirname(os.path.abspath(__file__))
+    code = _STEP_MEMORY.format(here=here, root=os.path.dirname(here), library=library)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(result.stdout.split()[-1]) * 1024
+
+
 def built_once(make: Callable, units: int) -> Callable[[object], float]:
     """PyTorch's side: its net is built on the first (untimed, warm-up) call, then kept."""
     nets = []
@@ -255,6 +290,7 @@ def conv_workloads(workload_type: type, quick: bool) -> list:
             repeated(numpy_net.step, steps), repeated(our_net.step, steps),
             built_once(LibraryLeNet, steps), rtol=1e-3,
             measure_memory=True, numpy_step=numpy_net.step, ours_step=our_net.step,
+            step_memory=lenet_step_memory,
         ),
         workload_type(
             "conv 3×3 64→64 + BN + ReLU, 32×32, b 32", "fwd+bwd", block_steps, 3,

@@ -136,6 +136,10 @@ def main() -> None:
             ours_peak, ref_peak = peak_memory(bench.ours_step), peak_memory(bench.numpy_step)
             print(f"{'  peak memory of one step':<55}{ref_peak / 2**20:>10.1f} MiB"
                   f"{ours_peak / 2**20:>18.1f} MiB{ours_peak / ref_peak:>12.2f}×")
+        if bench.step_memory and torch:
+            ours_rss, torch_rss = bench.step_memory("autograd_mini"), bench.step_memory("torch")
+            print(f"{'  peak resident memory a step adds':<65}{ours_rss / 2**20:>18.1f} MiB"
+                  f"{torch_rss / 2**20:>18.1f} MiB")
     if ARGS.plot:
         plot(ratios, ARGS.plot)
 

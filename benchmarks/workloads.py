@@ -35,6 +35,7 @@ class Workload:
     measure_memory: bool = False
     numpy_step: Callable[[], object] | None = None
     ours_step: Callable[[], object] | None = None
+    step_memory: Callable[[str], int] | None = None  # library name -> peak RSS growth of a step
 
 
 # ---- XOR: the tutorial's 2-2-1 sigmoid net, float64, full batch --------------------------------
