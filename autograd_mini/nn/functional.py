@@ -223,8 +223,11 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return Tensor._make((indices[..., None] == np.arange(num_classes)).astype(np.int64), None, False)
 
 
-# ---- losses: in functional_loss.py, exported here ---------------------------------------------
+# ---- losses, normalisation and attention: in functional_loss.py, functional_layernorm.py and
+# functional_attention.py, exported here
 
+from autograd_mini.nn.functional_attention import scaled_dot_product_attention  # noqa: E402, F401
+from autograd_mini.nn.functional_layernorm import layer_norm, rms_norm  # noqa: E402, F401
 from autograd_mini.nn.functional_loss import (  # noqa: E402, F401
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
