@@ -65,8 +65,8 @@ def broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
         return False
 
 
-def _check_inputs(query: Tensor, key: Tensor, value: Tensor) -> tuple[int, ...]:
-    """The batch shape the three share after broadcasting; errors name the shapes at fault."""
+def _check_inputs(query: Tensor, key: Tensor, value: Tensor) -> None:
+    """Errors, naming the shapes, for query, key and value that cannot be attended with."""
     name = "scaled_dot_product_attention"
     shapes = f"query {query.shape}, key {key.shape}, value {value.shape}"
     if min(query.ndim, key.ndim, value.ndim) < 2:
@@ -78,10 +78,17 @@ def _check_inputs(query: Tensor, key: Tensor, value: Tensor) -> tuple[int, ...]:
     if not query.dtype == key.dtype == value.dtype:
         dtypes = f"{query.dtype}, {key.dtype}, {value.dtype}"
         raise RuntimeError(f"{name}: expected query, key and value of one dtype, got {dtypes}")
+
+
+def _batch_shape(query: Tensor, key: Tensor, value: Tensor) -> tuple[int, ...]:
+    """The batch dims the three share after broadcasting."""
     try:
         return np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
     except ValueError:
-        raise RuntimeError(f"{name}: the batch dims of {shapes} do not broadcast together") from None
+        shapes = f"query {query.shape}, key {key.shape}, value {value.shape}"
+        raise RuntimeError(
+            f"scaled_dot_product_attention: the batch dims of {shapes} do not broadcast together"
+        ) from None
 
 
 def _repeat_heads(query: Tensor, key: Tensor, value: Tensor) -> tuple[Tensor, Tensor]:
@@ -119,9 +126,10 @@ def scaled_dot_product_attention(
     serving a group. A query whose every key is masked gets zeros, as in PyTorch.
     """
     name = "scaled_dot_product_attention"
-    batch = _check_inputs(query, key, value)
+    _check_inputs(query, key, value)
     if enable_gqa and min(query.ndim, key.ndim, value.ndim) >= 3:
         key, value = _repeat_heads(query, key, value)
+    batch = _batch_shape(query, key, value)
     length, source_length = query.shape[-2], key.shape[-2]
     weights_shape = batch + (length, source_length)
     mask = None
