@@ -203,6 +203,17 @@ def check_data_loader_training(r: dict) -> None:
     assert r["loss_fell"] and r["train_accuracy_high"] and r["val_accuracy_high"]
 
 
+def check_tiny_gpt(r: dict) -> None:
+    losses = r["losses"]
+    assert len(losses) == 40 and abs(losses[0] - r["uniform_loss"]) < 0.1  # it starts by guessing
+    assert np.mean(losses[-5:]) < 0.25 * losses[0]
+    assert r["completion"].startswith("the quick brown fox")
+    # two blocks of 2 LayerNorms, c_attn, c_proj, c_fc, c_proj; the tables, ln_f and lm_head
+    block = 2 * 2 * 32 + (32 * 96 + 96) + (32 * 32 + 32) + (32 * 128 + 128) + (128 * 32 + 32)
+    assert r["n_parameters"] == 2 * block + 28 * 32 + 16 * 32 + 2 * 32 + 32 * 28
+    assert r["logits_shape"] == [1, 10, 28]
+
+
 # name: (check, tolerances against PyTorch, why autograd_mini cannot run it yet or None)
 def check_optimizers_and_schedulers(r: dict) -> None:
     one_cycle = r["adamw_one_cycle"]
@@ -260,6 +271,7 @@ SCRIPT_TABLE = {
     "data_loader_training": (check_data_loader_training, None, None),
     "modules_and_checkpoints": (check_modules_and_checkpoints, FLOAT64, None),
     "losses_and_activations": (check_losses_and_activations, FLOAT64, None),
+    "tiny_gpt": (check_tiny_gpt, FLOAT32, None),
 }
 
 
