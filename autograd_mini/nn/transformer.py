@@ -52,11 +52,12 @@ class _Layer(Module):
     """What both layers share: the feed-forward block and the input check."""
 
     def _check(self, x: Tensor, name: str) -> None:
-        d_model = self.linear1.in_features
+        d_model, batch_first = self.linear1.in_features, self.self_attn.batch_first
         if not x.shape or x.shape[-1] != d_model or x.ndim not in (2, 3):
+            layout = "(batch, sequence, d_model)" if batch_first else "(sequence, batch, d_model)"
             raise RuntimeError(
-                f"{type(self).__name__}(d_model={d_model}): {name} must be (sequence, batch, d_model) "
-                f"(batch_first={self.self_attn.batch_first}) or (sequence, d_model), got shape {x.shape}"
+                f"{type(self).__name__}(d_model={d_model}): {name} must be {layout} (batch_first="
+                f"{batch_first}) or (sequence, d_model), got shape {x.shape}"
             )
 
     def _ff_block(self, x: Tensor) -> Tensor:

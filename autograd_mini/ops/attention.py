@@ -37,7 +37,7 @@ def safe_softmax(scores):
 
 def attention_weights(q, k, mask, scale: float):
     """softmax(q @ kᵀ · scale + mask): (..., L, E), (..., S, E), mask broadcastable to (..., L, S)."""
-    scores = (q @ k.swapaxes(-1, -2)) * scale
+    scores = (q * scale) @ k.swapaxes(-1, -2)  # scaling q, not the scores: E numbers per query, not S
     if mask is not None:
         scores = scores + mask
     return safe_softmax(scores)
