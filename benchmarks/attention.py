@@ -2,6 +2,10 @@
 
     python benchmarks/attention.py            # 2 layers, 4 heads, d_model 64, context 64, batch 32
     python benchmarks/attention.py --steps 20
+    OPENBLAS_NUM_THREADS=1 python benchmarks/attention.py --torch-threads 1   # one core each
+
+On a busy machine, multithreaded BLAS loses most of its time waiting for cores, in either
+library; one thread each gives the steadier comparison.
 
 The same model code runs in both libraries: nn.TransformerEncoder of pre-norm
 TransformerEncoderLayers with a causal mask, dropout off, float32, then a sum of squares and its
