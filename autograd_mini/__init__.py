@@ -34,12 +34,17 @@ from autograd_mini.device import device
 from autograd_mini.engine import grad
 from autograd_mini.function import Function
 from autograd_mini.functions import (
+    add,
+    addmm,
     allclose,
     arctan2,
     atan2,
     cat,
     concatenate,
+    div,
+    divide,
     equal,
+    floor_divide,
     isclose,
     logical_and,
     logical_or,
@@ -47,8 +52,14 @@ from autograd_mini.functions import (
     matmul,
     maximum,
     minimum,
+    mul,
+    multiply,
     pow,
+    remainder,
     stack,
+    sub,
+    subtract,
+    true_divide,
     where,
 )
 from autograd_mini.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -102,7 +113,8 @@ sort, argsort, topk, cumsum, cumprod, prod = (
 )
 any, all, count_nonzero, unique = Tensor.any, Tensor.all, Tensor.count_nonzero, Tensor.unique  # noqa: A001
 bincount, histc, histogram = Tensor.bincount, Tensor.histc, Tensor.histogram
-numel = Tensor.numel
+numel, fmod, clone, masked_fill = Tensor.numel, Tensor.fmod, Tensor.clone, Tensor.masked_fill
+argmax, argmin = Tensor.argmax, Tensor.argmin
 
 # Dtype names as PyTorch spells them (they are NumPy's dtypes), for tensor(..., dtype=am.float64).
 float16, float32, float64 = np.float16, np.float32, np.float64
@@ -128,27 +140,30 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError", "CheckpointError", "Function", "Generator", "ModuleType", "Tensor", "abs",
-    "accelerator", "acos", "all", "allclose", "any", "arange", "arccos", "arcsin", "arctan", "arctan2",
-    "argsort", "as_tensor", "asin", "atan", "atan2", "autograd", "bernoulli", "bincount", "bmm", "bool",
-    "broadcast_to", "cat", "ceil", "chunk", "clamp", "clamp_max", "clamp_min", "clip", "concatenate",
-    "cos", "cosh", "count_nonzero", "cuda", "cumprod", "cumsum", "default_generator", "detect_anomaly",
-    "device", "diag", "diagonal", "dot", "double", "einsum", "empty", "empty_like", "enable_grad", "eq",
-    "equal", "erf", "erfc", "exp", "expm1", "eye", "fix", "flatten", "flip", "float", "float16",
-    "float32", "float64", "floor", "frac", "from_numpy", "full", "full_like", "gather", "ge", "ger",
-    "get_default_dtype", "get_rng_state", "grad", "greater", "greater_equal", "gt", "histc",
-    "histogram", "index_add", "index_select", "inference_mode", "initial_seed", "inner", "int32",
-    "int64", "is_grad_enabled", "isclose", "isfinite", "isinf", "isnan", "le", "leaky_relu", "lerp",
-    "less", "less_equal", "linalg", "linspace", "load", "log", "log10", "log1p", "log2", "log_softmax",
-    "logical_and", "logical_not", "logical_or", "logical_xor", "logspace", "logsumexp", "long", "lt",
-    "manual_seed", "masked_select", "matmul", "max", "maximum", "mean", "min", "minimum", "mm",
-    "moveaxis", "movedim", "multinomial", "mv", "nan_to_num", "narrow", "ne", "neg", "negative", "nn",
-    "no_grad", "nonzero", "norm", "normal", "not_equal", "numel", "ones", "ones_like", "optim", "outer",
-    "permute", "pow", "prod", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like",
-    "random", "randperm", "reciprocal", "relu", "repeat_interleave", "reshape", "return_types", "roll",
-    "round", "rsqrt", "save", "scatter", "scatter_add", "seed", "set_default_dtype",
-    "set_detect_anomaly", "set_grad_enabled", "set_rng_state", "sigmoid", "sign", "sin", "sinh",
-    "softmax", "sort", "split", "sqrt", "square", "squeeze", "stack", "std", "sum", "swapaxes",
+    "accelerator", "acos", "add", "addmm", "all", "allclose", "any", "arange", "arccos", "arcsin",
+    "arctan", "arctan2", "argmax", "argmin", "argsort", "as_tensor", "asin", "atan", "atan2",
+    "autograd", "bernoulli", "bincount", "bmm", "bool", "broadcast_to", "cat", "ceil", "chunk",
+    "clamp", "clamp_max", "clamp_min", "clip", "clone", "concatenate", "cos", "cosh",
+    "count_nonzero", "cuda", "cumprod", "cumsum", "default_generator", "detect_anomaly", "device",
+    "diag", "diagonal", "div", "divide", "dot", "double", "einsum", "empty", "empty_like",
+    "enable_grad", "eq", "equal", "erf", "erfc", "exp", "expm1", "eye", "fix", "flatten", "flip",
+    "float", "float16", "float32", "float64", "floor", "floor_divide", "fmod", "frac",
+    "from_numpy", "full", "full_like", "gather", "ge", "ger", "get_default_dtype", "get_rng_state",
+    "grad", "greater", "greater_equal", "gt", "histc", "histogram", "index_add", "index_select",
+    "inference_mode", "initial_seed", "inner", "int32", "int64", "is_grad_enabled", "isclose",
+    "isfinite", "isinf", "isnan", "le", "leaky_relu", "lerp", "less", "less_equal", "linalg",
+    "linspace", "load", "log", "log10", "log1p", "log2", "log_softmax", "logical_and",
+    "logical_not", "logical_or", "logical_xor", "logspace", "logsumexp", "long", "lt",
+    "manual_seed", "masked_fill", "masked_select", "matmul", "max", "maximum", "mean", "min",
+    "minimum", "mm", "moveaxis", "movedim", "mul", "multinomial", "multiply", "mv", "nan_to_num",
+    "narrow", "ne", "neg", "negative", "nn", "no_grad", "nonzero", "norm", "normal", "not_equal",
+    "numel", "ones", "ones_like", "optim", "outer", "permute", "pow", "prod", "rand", "rand_like",
+    "randint", "randint_like", "randn", "randn_like", "random", "randperm", "reciprocal", "relu",
+    "remainder", "repeat_interleave", "reshape", "return_types", "roll", "round", "rsqrt", "save",
+    "scatter", "scatter_add", "seed", "set_default_dtype", "set_detect_anomaly",
+    "set_grad_enabled", "set_rng_state", "sigmoid", "sign", "sin", "sinh", "softmax", "sort",
+    "split", "sqrt", "square", "squeeze", "stack", "std", "sub", "subtract", "sum", "swapaxes",
     "swapdims", "t", "take", "take_along_dim", "tan", "tanh", "tensor", "testing", "tile", "topk",
-    "trace", "transpose", "tril", "triu", "trunc", "uint8", "unbind", "unflatten", "unique",
-    "unsqueeze", "utils", "var", "viz", "where", "zeros", "zeros_like"
+    "trace", "transpose", "tril", "triu", "true_divide", "trunc", "uint8", "unbind", "unflatten",
+    "unique", "unsqueeze", "utils", "var", "viz", "where", "zeros", "zeros_like"
 ]

@@ -1,5 +1,5 @@
-"""Functions of several tensors (where, cat, stack, maximum, minimum, matmul, pow, atan2, and the
-comparisons isclose, allclose, equal), and the tables
+"""Functions of several tensors (arithmetic as add(x, y, alpha=2), where, cat, stack, maximum,
+minimum, matmul, addmm, pow, atan2, and the comparisons isclose, allclose, equal), and the tables
 through which NumPy's own functions and ufuncs, given a Tensor, run autograd_mini's ops.
 
 `np.exp(t)`, `arr * t` and the NumPy functions listed in NUMPY_FUNCTIONS keep the graph; any
@@ -47,6 +47,44 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -
     if not tensors:
         raise ValueError("stack: needs at least one tensor")
     return Stack.apply(*tensors, axis=_axis(dim if axis is None else None, axis))
+
+
+def _tensor_first(method: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """torch.add and its kind from the Tensor method: input may also be a number, as there."""
+
+    def function(input: Any, other: Any, **options: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
+        return method(input if isinstance(input, Tensor) else Tensor(input), other, **options)
+
+    function.__name__ = function.__qualname__ = method.__name__
+    function.__doc__ = method.__doc__
+    return function
+
+
+add, sub, mul, div = (_tensor_first(m) for m in (Tensor.add, Tensor.sub, Tensor.mul, Tensor.div))
+true_divide, floor_divide, remainder = (
+    _tensor_first(m) for m in (Tensor.true_divide, Tensor.floor_divide, Tensor.remainder)
+)
+subtract, multiply, divide = sub, mul, div
+
+
+def addmm(input: Any, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:  # noqa: A002
+    """beta * input + alpha * (mat1 @ mat2), for (n, k) and (k, m) matrices; input broadcasts to
+    (n, m). As in PyTorch, beta = 0 ignores input (NaN in it included)."""
+    product = mat1.mm(mat2)
+    try:
+        fits = np.broadcast_shapes(np.shape(input), product.shape) == product.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(
+            f"addmm: input of shape {tuple(np.shape(input))} does not broadcast to the product's "
+            f"shape {product.shape}"
+        )
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:
+        return product
+    return product + (input if beta == 1 else input * beta)
 
 
 def maximum(a: Any, b: Any) -> Tensor:

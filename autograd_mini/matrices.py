@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_mini.ops.index import IndexPut
 from autograd_mini.ops.linalg import Einsum, Matmul
 from autograd_mini.tensor import Tensor, _normalize_dims
 
@@ -88,7 +89,5 @@ def diag(x: Tensor, offset: int) -> Tensor:
         raise RuntimeError(f"diag: takes a tensor of 1 or 2 dims, not shape {x.shape}")
     n = x.shape[0] + abs(offset)
     steps = np.arange(x.shape[0])
-    rows, cols = steps + max(-offset, 0), steps + max(offset, 0)
-    place = np.zeros((x.shape[0], n * n), x.dtype)
-    place[steps, rows * n + cols] = 1
-    return (x @ place).reshape(n, n)
+    # written into zeros, not multiplied by a 0/1 matrix: a NaN or inf stays in its own place
+    return IndexPut.apply(x.new_zeros((n, n)), x, index=(steps + max(-offset, 0), steps + max(offset, 0)))

@@ -58,7 +58,9 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
             "tensors hold booleans, integers or floats"
         )
     if dtype is None and array.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic)):
-        array = array.astype(_default_dtype)
+        found = set()  # Python floats count as the default dtype, NumPy floats as their own
+        _values_of(data, found)
+        array = array.astype(dtypes.result_type(*[np.empty((), d) for d in found]), copy=False)
     return array
 
 
@@ -83,7 +85,7 @@ def _read(data: Any, dtype: Any) -> np.ndarray:
 
 def _values_of(data: Any, found: set[np.dtype]) -> Any:
     """Nested lists with each one-element tensor as its value; found collects the dtypes of the
-    leaves as PyTorch counts them: a tensor's or NumPy scalar's own, bool, int64 for an int and
+    leaves as PyTorch counts them: a tensor's, array's or NumPy scalar's own, bool, int64 for an int and
     the default dtype for a float."""
     if isinstance(data, (list, tuple)):
         return [_values_of(x, found) for x in data]
@@ -95,7 +97,7 @@ def _values_of(data: Any, found: set[np.dtype]) -> Any:
             )
         found.add(data.dtype)
         return data._array.item()
-    if isinstance(data, np.generic):
+    if isinstance(data, (np.generic, np.ndarray)):
         found.add(data.dtype)
     elif isinstance(data, bool):
         found.add(np.dtype(np.bool_))
@@ -456,6 +458,41 @@ class Tensor:
 
     def __abs__(self) -> Tensor:
         return Abs.apply(self)
+
+    # The same as methods and torch functions: x.add(y, alpha=2) is torch.add(x, y, alpha=2).
+
+    def add(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """self + alpha * other."""
+        return Add.apply(self, self._scaled(other, alpha, "add"))
+
+    def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """self - alpha * other."""
+        return Sub.apply(self, self._scaled(other, alpha, "sub"))
+
+    def mul(self, other: Any) -> Tensor:
+        return Mul.apply(self, other)
+
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """self / other; rounding_mode "trunc" or "floor" rounds the quotient (gradient zeros)."""
+        if rounding_mode is None:
+            return Div.apply(self, other)
+        return RoundedDivide.apply(self, other, rounding_mode=_rounding_mode(rounding_mode))
+
+    def true_divide(self, other: Any) -> Tensor:
+        return Div.apply(self, other)
+
+    def floor_divide(self, other: Any) -> Tensor:
+        return FloorDivide.apply(self, other)
+
+    def remainder(self, other: Any) -> Tensor:
+        """self % other: the sign of other, as Python's %."""
+        return Remainder.apply(self, other)
+
+    def fmod(self, other: Any) -> Tensor:
+        """C's fmod: the remainder with the sign of self."""
+        return Fmod.apply(self, other)
+
+    subtract, multiply, divide = sub, mul, div
 
     # Comparisons give boolean tensors, outside the graph.
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
@@ -1123,6 +1160,10 @@ class Tensor:
 
     inner = dot
 
+    def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        """beta * self + alpha * (mat1 @ mat2): see autograd_mini.addmm."""
+        return functions.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
     def outer(self, other: Tensor) -> Tensor:
         """(n,) and (m,) to their (n, m) products."""
         return matrices.einsum("i,j->ij", self, other)
@@ -1208,13 +1249,14 @@ class Tensor:
         return apply_inplace(self, "sub_", Sub, self._scaled(other, alpha, "sub_"))
 
     def _scaled(self, other: Any, alpha: Any, op: str) -> Any:
-        """alpha * other, for add_ and sub_: alpha must suit and fit self's dtype, as in PyTorch."""
-        kind = self._array.dtype.kind
-        if type(alpha) is bool and kind != "b" or type(alpha) is float and kind in "iub":
-            raise RuntimeError(f"{op}: alpha={alpha!r} does not suit a tensor of dtype {self.dtype}")
-        if alpha == 1:
+        """alpha * other, for add and sub: alpha must suit and fit the result's dtype (self's, in
+        place), as in PyTorch."""
+        if alpha == 1 and type(alpha) is int:
             return other
-        check_fits(alpha, self._array.dtype, op)
+        dtype = self._array.dtype if op.endswith("_") else dtypes.result_type(self, other)
+        if type(alpha) is bool and dtype.kind != "b" or type(alpha) is float and dtype.kind in "iub":
+            raise RuntimeError(f"{op}: alpha={alpha!r} does not suit a result of dtype {dtype}")
+        check_fits(alpha, dtype, op)
         return alpha * other
 
     def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
@@ -1232,8 +1274,24 @@ class Tensor:
     def mul_(self, other: Any) -> Tensor:
         return apply_inplace(self, "mul_", Mul, other)
 
-    def div_(self, other: Any) -> Tensor:
-        return apply_inplace(self, "div_", Div, other)
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        if rounding_mode is None:
+            return apply_inplace(self, "div_", Div, other)
+        return apply_inplace(self, "div_", RoundedDivide, other, rounding_mode=_rounding_mode(rounding_mode))
+
+    def true_divide_(self, other: Any) -> Tensor:
+        return apply_inplace(self, "true_divide_", Div, other)
+
+    def floor_divide_(self, other: Any) -> Tensor:
+        return apply_inplace(self, "floor_divide_", FloorDivide, other)
+
+    def remainder_(self, other: Any) -> Tensor:
+        return apply_inplace(self, "remainder_", Remainder, other)
+
+    def fmod_(self, other: Any) -> Tensor:
+        return apply_inplace(self, "fmod_", Fmod, other)
+
+    subtract_, multiply_, divide_ = sub_, mul_, div_
 
     def pow_(self, exponent: Any) -> Tensor:
         return apply_inplace(self, "pow_", Pow, exponent)
@@ -1312,6 +1370,10 @@ class Tensor:
         value = self._fill_value(value, "masked_fill_")
         return apply_inplace(self, "masked_fill_", IndexPut, value, index=self._mask(mask, "masked_fill_"))
 
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """self where condition holds, else other: torch.where(condition, self, other)."""
+        return functions.where(condition, self, other)
+
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """A copy with value where the boolean mask (broadcast to self's shape) holds."""
         value = self._fill_value(value, "masked_fill")
@@ -1382,14 +1444,10 @@ class Tensor:
         return self.pow_(other) if isinstance(other, _OPERANDS) else NotImplemented
 
     def __ifloordiv__(self, other: Any) -> Tensor:
-        if not isinstance(other, _OPERANDS):
-            return NotImplemented
-        return apply_inplace(self, "floor_divide_", FloorDivide, other)
+        return self.floor_divide_(other) if isinstance(other, _OPERANDS) else NotImplemented
 
     def __imod__(self, other: Any) -> Tensor:
-        if not isinstance(other, _OPERANDS):
-            return NotImplemented
-        return apply_inplace(self, "remainder_", Remainder, other)
+        return self.remainder_(other) if isinstance(other, _OPERANDS) else NotImplemented
 
     @property
     def _version(self) -> int:
@@ -1483,6 +1541,12 @@ def _one_dim(x: Tensor, dim: Any, axis: Any, op: str) -> int:
     return dim if x._array.ndim else -1
 
 
+def _rounding_mode(mode: Any) -> str:
+    if mode not in ("trunc", "floor"):
+        raise ValueError(f'div: rounding_mode must be None, "trunc" or "floor", not {mode!r}')
+    return mode
+
+
 def _shape_args(shape: tuple) -> tuple[int, ...]:
     """reshape(2, 3) and reshape((2, 3)) both mean the shape (2, 3)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -1555,7 +1619,19 @@ from autograd_mini.device import DEVICE_TYPES, check_device, no_backend_error  #
 from autograd_mini.device import device as Device  # noqa: E402, N812
 from autograd_mini.inplace import apply_inplace, version  # noqa: E402
 from autograd_mini.limits import check_fits  # noqa: E402
-from autograd_mini.ops.arithmetic import Add, Div, FloorDivide, Lerp, Mul, Neg, Pow, Remainder, Sub  # noqa: E402
+from autograd_mini.ops.arithmetic import (  # noqa: E402
+    Add,
+    Div,
+    FloorDivide,
+    Fmod,
+    Lerp,
+    Mul,
+    Neg,
+    Pow,
+    Remainder,
+    RoundedDivide,
+    Sub,
+)
 from autograd_mini.ops.exponential import Exp, Expm1, Log, Log1p, Log2, Log10  # noqa: E402
 from autograd_mini.ops.index import GetItem, IndexAdd, IndexPut, IntegersFirst  # noqa: E402
 from autograd_mini.ops.linalg import Matmul  # noqa: E402

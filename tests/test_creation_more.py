@@ -76,6 +76,10 @@ def test_a_list_of_0d_tensors_becomes_a_tensor_of_their_values():
         (lambda: [am.tensor(1, dtype=am.int32), 2.5], np.float32),  # floats outrank integers
         (lambda: [am.tensor(1, dtype=am.uint8), True], np.uint8),
         (lambda: [am.tensor(True), am.tensor(False)], np.bool_),
+        (lambda: [np.float64(1.5)], np.float64),  # a NumPy scalar counts with its own dtype
+        (lambda: [np.float32(1.5), 2.0], np.float32),
+        (lambda: [[1.0], [np.float64(2.0)]], np.float64),
+        (lambda: [np.int32(1), np.float16(2.0)], np.float16),
     ],
 )
 def test_the_tensors_dtypes_count_as_in_pytorch(make, dtype):
@@ -181,6 +185,8 @@ CALLS = [
     "x.element_size()", "x.float().element_size()", "x.half().element_size()", "x.bool().element_size()",
     "x.type(torch.float32)", "x.type('torch.DoubleTensor')", "x.type('torch.LongTensor')",
     "f.half()", "f.int()", "f.short()", "f.char()", "f.byte()", "f.bool()",
+    "torch.tensor([np.float64(1.5)])", "torch.tensor([np.float32(1.5), 2.0])",
+    "torch.tensor([[1.0], [np.float64(2.0)]])", "torch.tensor([np.int32(1), np.float16(2.0)])",
     "m.mT", "m.mH", "m[0].H", "m[0].mT", "m.H", "m[0, 0].mT", "m[0, 0].H",
 ]
 

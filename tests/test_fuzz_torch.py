@@ -140,12 +140,15 @@ def _seeded_sum(tensors: list, order: int, lib: Any) -> Any:
     return sum(terms) if terms else None
 
 
-def assert_same_arrays(ours: list, theirs: list, what: str, single: bool, loose_nans: bool) -> None:
+def assert_same_arrays(
+    ours: list, theirs: list, what: str, single: bool, loose_nans: bool, their_nans_pass: bool = False
+) -> None:
     """Equal dtypes and shapes; values equal where non-finite, else close (to float32's precision
     if single; PyTorch takes the log of a number base such as 2.0 ** x in single precision).
     No gradient (None) equals zeros, or the NaN that 0 * inf gives PyTorch where it
     differentiates through an op whose derivative is a constant. loose_nans: a NaN on either side
-    equals anything (see OVERWRITES and TENSOR_EXPONENT)."""
+    equals anything (see OVERWRITES and TENSOR_EXPONENT). their_nans_pass: a NaN of PyTorch's
+    alone equals anything (see SECOND_DERIVATIVES)."""
     for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
         if a is None or b is None:
             other = b if a is None else a
@@ -155,6 +158,8 @@ def assert_same_arrays(ours: list, theirs: list, what: str, single: bool, loose_
         assert a.shape == b.shape, f"{what} {i}: shape {a.shape} against PyTorch's {b.shape}"
         if loose_nans:
             a, b = np.where(np.isnan(a), b, a), np.where(np.isnan(b), a, b)
+        elif their_nans_pass:
+            b = np.where(np.isnan(b), a, b)
         if a.dtype.kind == "f":  # near the largest float, the order of operations decides overflow
             big = np.finfo(a.dtype).max * 1e-3
             a = np.where((np.abs(a) > big) & np.isinf(b) & (np.sign(a) == np.sign(b)), b, a)
@@ -177,6 +182,13 @@ OVERWRITES = re.compile(r"\.(fill_|zero_|copy_)\(")
 TENSOR_EXPONENT = re.compile(r"(\*\*|pow_\()\s*([vx]\d|am\.tensor)")
 
 
+# PyTorch's double backward multiplies infinite values by derivatives that are 0 (relu's
+# threshold_backward by its result, among others), so its second derivatives are NaN in places
+# where the math and autograd_mini give a finite number: there PyTorch is no oracle, and only a
+# NaN of autograd_mini's alone fails.
+SECOND_DERIVATIVES = "PyTorch's NaN second derivatives pass"
+
+
 @settings(max_examples=8 * EXAMPLES)
 @given(graphs(portable=True, corners=True))
 def test_graphs_on_corners_match_pytorch(graph):
@@ -191,4 +203,6 @@ def test_graphs_on_corners_match_pytorch(graph):
     assert_same_arrays(ours.outputs, theirs.outputs, "output", single, False)
     assert_same_arrays(ours.grads, theirs.grads, "gradient of input", single, overwrites or powers)
     if not powers:
-        assert_same_arrays(ours.second, theirs.second, "second derivative of input", single, overwrites)
+        assert_same_arrays(
+            ours.second, theirs.second, "second derivative of input", single, overwrites, their_nans_pass=True
+        )

@@ -5,6 +5,7 @@ read-only and non-contiguous arrays, parameters that stop requiring grad or are 
 checkpoints that do not fit, grad mode from two threads at once, and NaN through `where`.
 """
 
+import math
 import threading
 
 import numpy as np
@@ -291,6 +292,7 @@ def test_meaningless_integer_and_boolean_arithmetic_is_refused():
 # Options that make sense for a 0-d input; the ops listed with None need at least one dim.
 ZERO_D_OPTIONS = {
     "where": [{"condition": np.array(True)}, {"condition": np.array(False)}],
+    "where_method": [{"condition": np.array(True)}, {"condition": np.array(False)}],
     "sum": [{"axis": None, "keepdims": False}, {"axis": (), "keepdims": True}],
     "var_ddof0": [{"axis": None, "keepdims": False}],
     "var": None,  # one element: no degrees of freedom with correction=1
@@ -309,6 +311,7 @@ ZERO_D_OPTIONS = {
     "cat": None,
     "stack": [{"dim": 0}, {"dim": -1}],
     "matmul": None,
+    "addmm": None,  # matrices only: 0-d refused, as in PyTorch
     "prelu": None,  # its table row reshapes the slope to (1,): not a 0-d case
     "sort": [{"dim": 0, "descending": False}, {"dim": -1, "descending": True}],
     "topk": [{"dim": 0, "k": 1, "largest": True}, {"dim": -1, "k": 1, "largest": False}],
@@ -316,10 +319,34 @@ ZERO_D_OPTIONS = {
     "cumprod": [{"dim": 0}, {"dim": -1}],
     "prod": [{"dim": None, "keepdim": False}, {"dim": 0, "keepdim": True}],
     "lerp_weight": [{}],
+    "view": [{"shape": (1, -1)}, {"shape": ()}],
+    "view_as": [{"shape": (1, 1)}, {"shape": ()}],
+    "expand": [{"sizes": (2, 3)}, {"sizes": ()}],
+    "expand_as": [{"shape": (2, 3)}, {"shape": ()}],
+    "repeat_interleave": [{"repeats": 2, "dim": None}, {"repeats": 0, "dim": None}],
+    "tile": [{"dims": ()}, {"dims": (2,)}, {"dims": (2, 3)}],
+    "split": None,  # PyTorch's split, chunk and unbind need a dim to cut along
+    "chunk": None,
+    "unbind": None,
+    "unflatten": None,  # no dim to unflatten, as in PyTorch
+    "t": [{}],
+    "movedim": [{"source": 0, "destination": -1}, {"source": (0,), "destination": (0,)}],
+    "swapaxes": [{"dim0": 0, "dim1": -1}],
+    "mT": None,  # matrices only, as in PyTorch
+    "vector_norm": [{"ord": 2, "dim": None, "keepdim": False}, {"ord": math.inf, "dim": (), "keepdim": True}],
+    "linalg_norm": [{"ord": None, "dim": None, "keepdim": keepdim} for keepdim in (False, True)],
+    "masked_fill": [{"mask": np.array(True)}, {"mask": np.array(False)}],
+    "masked_fill_tensor": None,  # its value is 0-d already, and a 0-d self is masked_fill's case
+    "masked_select": [{"mask": np.array(True)}, {"mask": np.array(False)}],
+    "take": [{"index": np.array(0)}, {"index": np.array([0, -1, 0])}],
+    "take_along_dim": [{"indices": np.array([0, 0]), "dim": None}],
 }
-# Matrix ops need dims; the others' table rows draw options for shapes that have dims.
-for _name in ("mm", "einsum", "tril", "triu", "diagonal", "narrow", "gather", "index_select",
-              "flip", "roll", "repeat", "norm"):
+ZERO_D_OPTIONS["reshape_as"] = ZERO_D_OPTIONS["view_as"]
+# Matrix and vector ops need dims, as in PyTorch; the others' table rows draw options for shapes
+# that have dims.
+for _name in ("mm", "bmm", "mv", "dot", "outer", "diag", "trace", "einsum", "tril", "triu", "diagonal",
+              "narrow", "gather", "index_select", "flip", "roll", "repeat", "norm", "scatter",
+              "scatter_value", "scatter_add", "index_add"):
     ZERO_D_OPTIONS[_name] = None
 for _name in ("mean", "max", "min", "logsumexp"):
     ZERO_D_OPTIONS[_name] = ZERO_D_OPTIONS["sum"]
@@ -343,7 +370,8 @@ ZERO_D_CASES = [
 def test_every_op_takes_0d_tensors(op, options, data):
     """Results are tensors over ndarrays (NumPy itself would give scalars), equal to NumPy's, and
     gradients are 0-d arrays that pass gradcheck."""
-    count = {"where": 2, "stack": 2, "lerp_weight": 3}.get(op.name, 2 if op.inputs is BINARY else 1)
+    inputs = {"where": 2, "where_method": 2, "stack": 2, "lerp_weight": 3}
+    count = inputs.get(op.name, 2 if op.inputs is BINARY else 1)
     domains = op.domain if isinstance(op.domain, tuple) else (op.domain,) * count
     xs = [am.tensor(np.float64(data.draw(d)), requires_grad=True) for d in domains[:count]]
     out = op.fn(*xs, **options)

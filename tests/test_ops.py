@@ -41,7 +41,11 @@ INSIDE_UNIT = ams.floats_in(-0.9, 0.9)  # asin, acos: inside (-1, 1), off the in
 ABOVE_MINUS_ONE = ams.floats_in(-0.8, 2)  # log1p
 OFF_TAN_POLES = ams.floats_in(-1.2, 1.2)  # tan: off ±π/2
 OFF_INTEGERS = ams.floats_in(-1.95, 1.95, exclude=[-1, 0, 1], margin=0.05)  # floor, ceil, trunc, frac
+OFF_THREE_QUARTERS = ams.floats_in(-1.95, 1.95, exclude=[-1.5, -0.75, 0, 0.75, 1.5], margin=0.05)  # fmod
+ABOVE_TWO = ams.floats_in(2.05, 3)  # a divisor larger than any |x| drawn from ANY
 OFF_HALVES = ams.floats_in(-1.95, 1.95, exclude=[-1.5, -0.5, 0.5, 1.5], margin=0.05)  # round
+# Distinct values with distinct sizes |x| (no ties for the inf-norms): negatives all bigger.
+DISTINCT_SIZES = st.one_of(ams.floats_in(-2, -1.2), ams.floats_in(0.2, 1))
 OFF_HALF_TENTHS = ams.floats_in(-1, 1, exclude=[(k + 0.5) / 10 for k in range(-10, 10)], margin=0.01)
 
 
@@ -53,6 +57,9 @@ BINARY = ams.broadcastable_shapes(2).map(lambda b: (b.input_shapes, {}))
 TERNARY = ams.broadcastable_shapes(3).map(lambda b: (b.input_shapes, {}))
 PRELU = ams.shapes().map(lambda s: ((s, ()), {}))  # any input, one slope
 MATMUL = ams.matmul_shapes().map(lambda b: (b.input_shapes, {}))
+ADDMM = st.tuples(st.integers(1, 3), st.integers(0, 3), st.integers(1, 3)).map(
+    lambda nkm: (((nkm[2],), nkm[:2], nkm[1:]), {})  # input (m,) broadcasts to the (n, m) product
+)
 
 
 def reduced_count(shape: tuple[int, ...], axis: Any) -> int:
@@ -269,6 +276,240 @@ def prod_inputs(draw: st.DrawFn) -> tuple:
     return shapes, {**options, "keepdim": draw(st.booleans())}
 
 
+@st.composite
+def same_size_shapes(draw: st.DrawFn) -> tuple:
+    """A shape and another with as many elements, written out (no -1)."""
+    shape = draw(ams.shapes())
+    return (shape,), {"shape": np.empty(shape).reshape(draw(ams.reshaped(shape))).shape}
+
+
+@st.composite
+def view_inputs(draw: st.DrawFn) -> tuple:
+    """A shape and another with as many elements, one side of it (when it has one) -1."""
+    (shape,), options = draw(same_size_shapes())
+    new = list(options["shape"])
+    if new:
+        new[draw(st.integers(0, len(new) - 1))] = -1
+    return (shape,), {"shape": tuple(new)}
+
+
+@st.composite
+def expand_inputs(draw: st.DrawFn) -> tuple:
+    """A shape and expand's sizes: new leading sides, then -1 or the size kept, or size-1 dims grown."""
+    shape = draw(ams.shapes(max_dims=3, max_side=3))
+    leading = draw(st.lists(st.integers(1, 2), max_size=2))
+    kept = [draw(st.sampled_from([-1, n] if n > 1 else [-1, 1, 2, 3])) for n in shape]
+    return (shape,), {"sizes": tuple(leading + kept)}
+
+
+@st.composite
+def repeat_interleave_inputs(draw: st.DrawFn) -> tuple:
+    """A shape, int repeats (0 too) and dim None (flattened) or one of its dims."""
+    shape = draw(ams.shapes(max_size=8))
+    dim = draw(st.none() | st.integers(-len(shape), len(shape) - 1)) if shape else None
+    return (shape,), {"repeats": draw(st.integers(0, 3)), "dim": dim}
+
+
+@st.composite
+def tile_inputs(draw: st.DrawFn) -> tuple:
+    """A shape and tile's dims: fewer than its dims (padded with 1s), as many, or one more."""
+    shape = draw(ams.shapes(max_size=8))
+    return (shape,), {"dims": tuple(draw(st.lists(st.integers(1, 2), max_size=len(shape) + 1)))}
+
+
+@st.composite
+def split_inputs(draw: st.DrawFn) -> tuple:
+    """A shape, a dim and split's sizes: one int (maybe past the dim's size) or a list summing to it."""
+    (shape,), options = draw(one_axis())
+    size = shape[options["dim"]]
+    if draw(st.booleans()):
+        return (shape,), {**options, "sizes": draw(st.integers(1, size + 1))}
+    cuts = sorted(draw(st.lists(st.integers(0, size), max_size=3)))
+    sizes = np.diff([0, *cuts, size]).tolist()
+    return (shape,), {**options, "sizes": sizes}
+
+
+@st.composite
+def chunk_inputs(draw: st.DrawFn) -> tuple:
+    (shape,), options = draw(one_axis())
+    return (shape,), {**options, "chunks": draw(st.integers(1, 4))}
+
+
+@st.composite
+def movedim_inputs(draw: st.DrawFn) -> tuple:
+    """A shape, and source and destination: one dim each, or tuples of as many distinct dims."""
+    shape = draw(ams.shapes(min_dims=1))
+    ndim = len(shape)
+    if draw(st.booleans()):
+        source, destination = (draw(st.integers(-ndim, ndim - 1)) for _ in range(2))
+        return (shape,), {"source": source, "destination": destination}
+    count = draw(st.integers(0, ndim))
+    source, destination = (draw(st.permutations(range(ndim)))[:count] for _ in range(2))
+    return (shape,), {"source": tuple(source), "destination": _maybe_negative(draw, destination, ndim)}
+
+
+@st.composite
+def unflatten_inputs(draw: st.DrawFn) -> tuple:
+    """A shape, one of its dims and the sizes it splits into, one of them maybe -1."""
+    sizes = list(draw(ams.shapes(min_dims=1, max_dims=3, max_size=6)))
+    before, after = draw(ams.shapes(max_dims=2, max_size=4)), draw(ams.shapes(max_dims=1, max_size=3))
+    shape = before + (math.prod(sizes),) + after
+    if draw(st.booleans()):
+        sizes[draw(st.integers(0, len(sizes) - 1))] = -1
+    (dim,) = _maybe_negative(draw, [len(before)], len(shape))
+    return (shape,), {"dim": dim, "sizes": tuple(sizes)}
+
+
+@st.composite
+def at_most_two_dims(draw: st.DrawFn) -> tuple:
+    """A 0-d, 1-d or 2-d shape, as t() takes."""
+    return (draw(ams.shapes(max_dims=2)),), {}
+
+
+MATRICES = ams.shapes(min_dims=2).map(lambda s: ((s,), {}))
+
+
+@st.composite
+def bmm_inputs(draw: st.DrawFn) -> tuple:
+    b, n, k, m = draw(st.tuples(st.integers(1, 2), *[st.integers(0, 3)] * 3))
+    return ((b, n, k), (b, k, m)), {}
+
+
+@st.composite
+def mv_inputs(draw: st.DrawFn) -> tuple:
+    n, k = draw(st.lists(st.integers(0, 3), min_size=2, max_size=2))
+    return ((n, k), (k,)), {}
+
+
+@st.composite
+def dot_inputs(draw: st.DrawFn) -> tuple:
+    n = draw(st.integers(0, 4))
+    return ((n,), (n,)), {}
+
+
+@st.composite
+def outer_inputs(draw: st.DrawFn) -> tuple:
+    n, m = draw(st.lists(st.integers(0, 4), min_size=2, max_size=2))
+    return ((n,), (m,)), {}
+
+
+@st.composite
+def diag_inputs(draw: st.DrawFn) -> tuple:
+    """A vector (to a matrix) or a matrix (to a vector), and a diagonal offset."""
+    shape = draw(ams.shapes(min_dims=1, max_dims=2))
+    return (shape,), {"diagonal": draw(st.integers(-2, 2))}
+
+
+TWO_DIMS = ams.shapes(min_dims=2, max_dims=2).map(lambda s: ((s,), {}))
+
+
+@st.composite
+def vector_norm_inputs(draw: st.DrawFn) -> tuple:
+    """A shape, an ord, a dim (None, int or tuple) and keepdim."""
+    (shape,), options = draw(reduction())
+    order = draw(st.sampled_from([1, 2, 3, -1, math.inf, -math.inf]))
+    return (shape,), {"ord": order, "dim": options["axis"], "keepdim": options["keepdims"]}
+
+
+@st.composite
+def linalg_norm_inputs(draw: st.DrawFn) -> tuple:
+    """linalg.norm's cases: ord None over every dim, a vector ord along one dim, or a matrix ord
+    over two dims."""
+    keepdim = draw(st.booleans())
+    kind = draw(st.sampled_from(["every dim", "vector", "matrix"]))
+    if kind == "every dim":
+        return (draw(ams.shapes()),), {"ord": None, "dim": None, "keepdim": keepdim}
+    if kind == "vector":
+        (shape,), options = draw(one_axis())
+        order = draw(st.sampled_from([None, 1, 2, 3, -1, math.inf, -math.inf]))
+        return (shape,), {"ord": order, **options, "keepdim": keepdim}
+    shape = draw(ams.shapes(min_dims=2))
+    dims = draw(st.lists(st.integers(0, len(shape) - 1), unique=True, min_size=2, max_size=2))
+    order = draw(st.sampled_from(["fro", 1, -1, math.inf, -math.inf]))
+    return (shape,), {"ord": order, "dim": _maybe_negative(draw, dims, len(shape)), "keepdim": keepdim}
+
+
+@st.composite
+def scatter_index(draw: st.DrawFn, shape: tuple[int, ...], axis: int, unique: bool) -> np.ndarray:
+    """An int64 index no longer than shape in any dim, in range along axis; with unique, the
+    places it names along axis are distinct at each place off it."""
+    index_shape = tuple(draw(st.integers(1, n)) for n in shape)
+    size = shape[axis]
+    if not unique:
+        return draw(npst.arrays(np.int64, index_shape, elements=st.integers(0, size - 1)))
+    length = index_shape[axis]
+    others = index_shape[:axis] + index_shape[axis + 1 :]
+    rows = [draw(st.permutations(range(size)))[:length] for _ in range(math.prod(others))]
+    return np.moveaxis(np.array(rows, np.int64).reshape(others + (length,)), -1, axis)
+
+
+@st.composite
+def scatter_inputs(draw: st.DrawFn, unique: bool) -> tuple:
+    """A shape, a dim, an index for scatter along it and a src at least as long as the index."""
+    (shape,), options = draw(one_axis())
+    index = draw(scatter_index(shape, options["dim"] % len(shape), unique))
+    src_shape = tuple(n + draw(st.integers(0, 1)) for n in index.shape)
+    return (shape, src_shape), {**options, "index": index}
+
+
+@st.composite
+def scatter_value_inputs(draw: st.DrawFn) -> tuple:
+    """A shape, a dim and an index (repeats allowed) for scatter along it."""
+    (shape,), options = draw(one_axis())
+    return (shape,), {**options, "index": draw(scatter_index(shape, options["dim"] % len(shape), False))}
+
+
+@st.composite
+def index_add_inputs(draw: st.DrawFn) -> tuple:
+    """A shape, a dim, a 1-D index along it (repeats allowed) and a source with one slice per index."""
+    (shape,), options = draw(index_select_inputs())
+    d = options["dim"] % len(shape)
+    return (shape, shape[:d] + options["index"].shape + shape[d + 1 :]), options
+
+
+@st.composite
+def mask_for(draw: st.DrawFn) -> tuple:
+    """A shape and a boolean mask that broadcasts to it (fewer dims, size-1 sides)."""
+    shape = draw(ams.shapes())
+    trailing = shape[draw(st.integers(0, len(shape))) :]
+    mask_shape = tuple(draw(st.sampled_from([n, 1])) for n in trailing)
+    return (shape,), {"mask": draw(npst.arrays(np.bool_, mask_shape))}
+
+
+MASK_AND_VALUE = mask_for().map(lambda case: (case[0] + ((),), case[1]))  # a 0-d tensor value too
+
+
+@st.composite
+def mask_with(draw: st.DrawFn) -> tuple:
+    """A shape and a boolean mask that broadcast together (either may grow)."""
+    x_shape, mask_shape = draw(ams.broadcastable_shapes(2)).input_shapes
+    return (x_shape,), {"mask": draw(npst.arrays(np.bool_, mask_shape))}
+
+
+@st.composite
+def take_inputs(draw: st.DrawFn) -> tuple:
+    """A shape and an int64 index of any shape into its flattened elements, negative ones too."""
+    shape = draw(ams.shapes())
+    size = math.prod(shape)
+    index = npst.arrays(np.int64, ams.shapes(max_dims=2, max_size=4), elements=st.integers(-size, size - 1))
+    return (shape,), {"index": draw(index)}
+
+
+@st.composite
+def take_along_dim_inputs(draw: st.DrawFn) -> tuple:
+    """A shape and indices: flattened (dim None), or along a dim with the other dims broadcast."""
+    shape = draw(ams.shapes())
+    if not shape or draw(st.booleans()):
+        indices = npst.arrays(np.int64, st.integers(0, 4), elements=st.integers(0, math.prod(shape) - 1))
+        return (shape,), {"indices": draw(indices), "dim": None}
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    axis = dim % len(shape)
+    sides = [draw(st.integers(1, 3)) if i == axis else draw(st.sampled_from([n, 1] if n > 1 else [1, 2]))
+             for i, n in enumerate(shape)]
+    indices = npst.arrays(np.int64, tuple(sides), elements=st.integers(0, shape[axis] - 1))
+    return (shape,), {"indices": draw(indices), "dim": dim}
+
+
 # ---- NumPy formulas for the references --------------------------------------------------------
 
 np_erf = np.vectorize(math.erf, otypes=[float])
@@ -299,6 +540,14 @@ def along(fn: Callable) -> Callable:
         return out if x.ndim else out.reshape(())
 
     return ref
+
+
+def np_add_twice(a, b):
+    return a + 2 * b
+
+
+def np_addmm(c, a, b):
+    return 0.5 * c + 2 * (a @ b)
 
 
 def np_sort(x, dim, descending):
@@ -339,6 +588,65 @@ def np_flatten(x, start_dim, end_dim):
 def np_squeeze(x, dim):
     dims = range(x.ndim) if dim is None else normalize_axis_tuple(dim, x.ndim)
     return x.reshape(tuple(n for i, n in enumerate(x.shape) if not (i in dims and n == 1)))
+
+
+def weighted(pieces) -> list:
+    """Piece i times i + 1, so that pieces joined back with wrong boundaries differ."""
+    return [p * (i + 1) for i, p in enumerate(pieces)]
+
+
+def np_split(x, dim, sizes):
+    n = x.shape[dim]
+    bounds = range(sizes, n, sizes) if isinstance(sizes, int) else np.cumsum(sizes)[:-1]
+    return np.concatenate(weighted(np.split(x, bounds, axis=dim)), axis=dim)
+
+
+def np_chunk(x, dim, chunks):
+    n = x.shape[dim]
+    step = -(-n // chunks)  # pieces of ceil(n / chunks), the last maybe shorter
+    return np.concatenate(weighted(np.split(x, range(step, n, step), axis=dim)), axis=dim)
+
+
+def np_unbind(x, dim):
+    return np.stack(weighted([np.take(x, i, axis=dim) for i in range(x.shape[dim])]), axis=dim)
+
+
+def np_expand(x, sizes):
+    new = len(sizes) - x.ndim
+    return np.broadcast_to(x, sizes[:new] + tuple(n if s == -1 else s for n, s in zip(x.shape, sizes[new:])))
+
+
+def np_vector_norm(x, ord, dim, keepdim):
+    """(sum of |x| ** ord) ** (1 / ord), or max or min |x|, over dim (PyTorch's (): every dim)."""
+    dim = None if dim == () else dim
+    size = np.abs(x)
+    if ord == math.inf:
+        return np.max(size, axis=dim, keepdims=keepdim)
+    if ord == -math.inf:
+        return np.min(size, axis=dim, keepdims=keepdim)
+    return np.sum(size**ord, axis=dim, keepdims=keepdim) ** (1 / ord)
+
+
+def np_scatter(x, src, dim, index, add=False):
+    """Element by element: `out[index[i][j]][j] = src[i][j]` (or +=) for dim 0."""
+    out = x.copy()
+    for place in np.ndindex(index.shape):
+        target = list(place)
+        target[dim] = index[place]
+        out[tuple(target)] = out[tuple(target)] + src[place] if add else src[place]
+    return out
+
+
+def np_index_add(x, source, dim, index):
+    out = x.copy()
+    for i, at in enumerate(index):
+        out[(slice(None),) * (dim % x.ndim) + (at,)] += -1.5 * np.take(source, i, axis=dim)
+    return out
+
+
+def np_masked_select(x, mask):
+    shape = np.broadcast_shapes(x.shape, mask.shape)
+    return np.broadcast_to(x, shape)[np.broadcast_to(mask, shape)]
 
 
 # ---- the table --------------------------------------------------------------------------------
@@ -384,6 +692,37 @@ OPS = [
     Op("pow_negative", lambda x: x**-2, lambda x: 1 / (x * x), domain=NONZERO),
     Op("rpow_number", lambda x: 2.0**x, lambda x: np.exp(x * np.log(2.0))),
     Op("matmul", lambda a, b: a @ b, np.matmul, MATMUL),
+    # the same as methods and torch functions, with their options
+    Op("add_alpha", lambda a, b: am.add(a, b, alpha=2), np_add_twice, BINARY, piecewise_linear=True),
+    Op("sub_alpha", lambda a, b: a.sub(b, alpha=0.5), lambda a, b: a - b / 2, BINARY, piecewise_linear=True),
+    Op("mul_method", lambda a, b: a.mul(b), np.multiply, BINARY),
+    Op("div_function", am.div, np.divide, BINARY, (ANY, NONZERO)),
+    Op("true_divide", am.true_divide, np.divide, BINARY, (ANY, NONZERO)),
+    Op(
+        "div_floor",
+        lambda x: x.div(-1.0, rounding_mode="floor"),
+        lambda x: np.floor(-x),
+        domain=OFF_INTEGERS,
+        piecewise_linear=True,
+    ),
+    Op(
+        "div_trunc",
+        lambda x: am.div(x, 1.0, rounding_mode="trunc"),
+        np.trunc,
+        domain=OFF_INTEGERS,
+        piecewise_linear=True,
+    ),
+    # a divisor above every |a|, so a / b stays off the jumps: floor(a / b) is -1 or 0, trunc 0
+    Op("remainder", am.remainder, np.remainder, BINARY, (NONZERO, ABOVE_TWO), piecewise_linear=True),
+    Op("fmod", am.fmod, np.fmod, BINARY, (NONZERO, ABOVE_TWO), piecewise_linear=True),
+    Op(
+        "fmod_number",
+        lambda x: x.fmod(-0.75),
+        lambda x: np.fmod(x, -0.75),
+        domain=OFF_THREE_QUARTERS,
+        piecewise_linear=True,
+    ),
+    Op("addmm", lambda c, a, b: am.addmm(c, a, b, beta=0.5, alpha=2), np_addmm, ADDMM),
     # elementwise functions
     Op("exp", am.exp, np.exp),
     Op("log", am.log, np.log, domain=POSITIVE),
@@ -547,6 +886,13 @@ OPS = [
     Op(
         "where",
         lambda a, b, condition: am.where(condition, a, b),
+        lambda a, b, condition: np.where(condition, a, b),
+        where_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "where_method",
+        lambda a, b, condition: a.where(condition, b),
         lambda a, b, condition: np.where(condition, a, b),
         where_inputs(),
         piecewise_linear=True,
@@ -784,6 +1130,183 @@ OPS = [
         domain=NONZERO,
         unique=True,
     ),
+    # views, copies and moved dims
+    Op("view", lambda x, shape: x.view(shape), np.reshape, view_inputs(), piecewise_linear=True),
+    Op(
+        "view_as",
+        lambda x, shape: x.view_as(am.zeros(shape)),
+        np.reshape,
+        same_size_shapes(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "reshape_as",
+        lambda x, shape: x.reshape_as(am.zeros(shape)),
+        np.reshape,
+        same_size_shapes(),
+        piecewise_linear=True,
+    ),
+    Op("expand", lambda x, sizes: x.expand(sizes), np_expand, expand_inputs(), piecewise_linear=True),
+    Op(
+        "expand_as",
+        lambda x, shape: x.expand_as(am.zeros(shape)),
+        np.broadcast_to,
+        BROADCAST_TO,
+        piecewise_linear=True,
+    ),
+    Op(
+        "repeat_interleave",
+        lambda x, repeats, dim: x.repeat_interleave(repeats, dim),
+        lambda x, repeats, dim: np.repeat(x, repeats, axis=dim),
+        repeat_interleave_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "tile",
+        lambda x, dims: x.tile(dims),
+        lambda x, dims: np.tile(x, dims),
+        tile_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "split",
+        lambda x, dim, sizes: am.cat(weighted(x.split(sizes, dim)), dim=dim),
+        np_split,
+        split_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "chunk",
+        lambda x, dim, chunks: am.cat(weighted(x.chunk(chunks, dim)), dim=dim),
+        np_chunk,
+        chunk_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "unbind",
+        lambda x, dim: am.stack(weighted(x.unbind(dim)), dim=dim),
+        np_unbind,
+        one_axis(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "movedim",
+        lambda x, source, destination: x.movedim(source, destination),
+        lambda x, source, destination: np.moveaxis(x, source, destination) if x.ndim else x,
+        movedim_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "swapaxes",
+        lambda x, dim0, dim1: x.swapaxes(dim0, dim1),
+        lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1) if x.ndim else x,  # 0-d: dims 0 and -1
+        transpose_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "unflatten",
+        lambda x, dim, sizes: x.unflatten(dim, sizes),
+        lambda x, dim, sizes: x.reshape(x.shape[: dim % x.ndim] + sizes + x.shape[dim % x.ndim + 1 :]),
+        unflatten_inputs(),
+        piecewise_linear=True,
+    ),
+    Op("contiguous", lambda x: x.contiguous(), lambda x: x, piecewise_linear=True),
+    Op("clone", lambda x: x.clone(), np.copy, piecewise_linear=True),
+    Op("t", lambda x: x.t(), np.transpose, at_most_two_dims(), piecewise_linear=True),
+    Op("mT", lambda x: x.mT, lambda x: np.swapaxes(x, -2, -1), MATRICES, piecewise_linear=True),
+    # products, diagonals and norms
+    Op("bmm", lambda a, b: a.bmm(b), np.matmul, bmm_inputs()),
+    Op("mv", lambda a, b: a.mv(b), np.matmul, mv_inputs()),
+    Op("dot", lambda a, b: a.dot(b), np.dot, dot_inputs()),
+    Op("outer", lambda a, b: a.outer(b), np.outer, outer_inputs()),
+    Op(
+        "diag",
+        lambda x, diagonal: x.diag(diagonal),
+        lambda x, diagonal: np.diag(x, diagonal),
+        diag_inputs(),
+        piecewise_linear=True,
+    ),
+    Op("trace", lambda x: x.trace(), np.trace, TWO_DIMS, piecewise_linear=True),
+    Op(
+        "vector_norm",
+        lambda x, ord, dim, keepdim: am.linalg.vector_norm(x, ord, dim, keepdim),
+        np_vector_norm,
+        vector_norm_inputs(),
+        DISTINCT_SIZES,
+        unique=True,
+    ),
+    Op(
+        "linalg_norm",
+        lambda x, ord, dim, keepdim: am.linalg.norm(x, ord, dim, keepdim),
+        lambda x, ord, dim, keepdim: np.linalg.norm(x, ord, dim, keepdim),
+        linalg_norm_inputs(),
+        DISTINCT_SIZES,
+        unique=True,
+    ),
+    # writing into copies: scatter, index_add, masked_fill; and reading: masked_select, take
+    Op(
+        "scatter",
+        lambda x, src, dim, index: x.scatter(dim, index, src),
+        np_scatter,
+        scatter_inputs(unique=True),  # PyTorch leaves which of two writes to one place wins undefined
+        piecewise_linear=True,
+    ),
+    Op(
+        "scatter_value",
+        lambda x, dim, index: x.scatter(dim, index, value=1.5),
+        lambda x, dim, index: np_scatter(x, np.full(index.shape, 1.5), dim, index),
+        scatter_value_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "scatter_add",
+        lambda x, src, dim, index: x.scatter_add(dim, index, src),
+        lambda x, src, dim, index: np_scatter(x, src, dim, index, add=True),
+        scatter_inputs(unique=False),
+        piecewise_linear=True,
+    ),
+    Op(
+        "index_add",
+        lambda x, source, dim, index: x.index_add(dim, index, source, alpha=-1.5),
+        np_index_add,
+        index_add_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "masked_fill",
+        lambda x, mask: x.masked_fill(mask, -0.5),
+        lambda x, mask: np.where(mask, -0.5, x),
+        mask_for(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "masked_fill_tensor",
+        lambda x, value, mask: x.masked_fill(mask, value),
+        lambda x, value, mask: np.where(mask, value, x),
+        MASK_AND_VALUE,
+        piecewise_linear=True,
+    ),
+    Op(
+        "masked_select",
+        lambda x, mask: x.masked_select(mask),
+        np_masked_select,
+        mask_with(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "take",
+        lambda x, index: x.take(index),
+        lambda x, index: x.reshape(-1)[index],
+        take_inputs(),
+        piecewise_linear=True,
+    ),
+    Op(
+        "take_along_dim",
+        lambda x, indices, dim: x.take_along_dim(indices, dim),
+        lambda x, indices, dim: np.take_along_axis(x, indices, dim),
+        take_along_dim_inputs(),
+        piecewise_linear=True,
+    ),
 ]
 
 
@@ -838,6 +1361,27 @@ def test_op(op, data):
 
 
 # ---- what the table cannot say ----------------------------------------------------------------
+
+
+@st.composite
+def arg_extreme_inputs(draw: st.DrawFn) -> tuple:
+    """A tensor requiring grad with distinct values, dim None (flattened) or one of its dims, and keepdim."""
+    shape = draw(ams.shapes())
+    dim = draw(st.none() | st.integers(-len(shape), len(shape) - 1)) if shape else None
+    x = draw(ams.tensors(shape, np.float64, GRID, requires_grad=True, unique=True))
+    return x, {"dim": dim, "keepdim": draw(st.booleans())}
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+@given(case=arg_extreme_inputs())
+def test_argmax_and_argmin_give_int64_indices_that_need_no_grad(name, case):
+    """Indices have no gradient: the result never requires grad, even of an input that does."""
+    x, options = case
+    out = getattr(x, name)(**options)
+    expected = getattr(np, name)(x.detach().numpy(), axis=options["dim"], keepdims=options["keepdim"])
+    assert out.dtype == np.int64 and not out.requires_grad and out.grad_fn is None
+    assert out.shape == expected.shape
+    np.testing.assert_array_equal(out._array, expected)
 
 
 def test_repeated_integer_index_adds_gradients():

@@ -19,6 +19,7 @@ it runs, the test fails and says so, and the mark should go.
 import ast
 import functools
 import math
+import sys
 import types
 from pathlib import Path
 
@@ -40,6 +41,7 @@ def load(name: str, library: str = "autograd_mini") -> types.ModuleType:
         source = source.replace(SWITCH, "import torch", 1)
     module = types.ModuleType(f"scripts_{name}_{library}")
     module.__file__ = str(path)
+    sys.modules[module.__name__] = module  # as an import does: pickle finds the script's classes there
     exec(compile(source, str(path), "exec"), module.__dict__)
     return module
 
@@ -256,6 +258,31 @@ def check_losses_and_activations(r: dict) -> None:
     assert d["losses"][-1] < 0.01 * d["losses"][0] and d["agreement"] >= 0.9
 
 
+def check_whole_model_checkpoint(r: dict) -> None:
+    assert r["losses"][-1] < 0.5 * r["losses"][0]
+    # Each way of loading the whole model gives back the saved one: class, settings, outputs.
+    assert r["same_outputs"] == {"trusted": True, "allowlisted": True, "checkpoint": True}
+    assert r["class_name"] == "TiedAutoencoder" and r["same_repr"]
+    assert r["settings"] == [4, 3, "tied"] and r["training_after_load"] == [False, False]
+    assert r["weights_tied"] and r["parameter_type"] == "Parameter" and r["fresh_parameters"]
+    assert r["state_dict_keys"] == ["center", "encoder.0.weight", "encoder.0.bias", "decoder.weight"]
+    assert r["checkpoint_epoch"] == 20
+    assert r["loss_after_resume"][0] == r["loss_after_resume"][1]
+
+
+def check_lenet_blitz(r: dict) -> None:
+    b = r["blitz"]
+    assert b["repr"].startswith("Net(\n  (conv1): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))\n")
+    assert "(fc1): Linear(in_features=400, out_features=120, bias=True)" in b["repr"]
+    assert b["parameter_count"] == 10 and b["conv1_weight_size"] == [6, 1, 5, 5]
+    assert b["output_shape"] == [1, 10]
+    assert all(norm > 0 for norm in b["first_grad_norms"]) and b["zeroed"] and len(b["conv1_bias_grad"]) == 6
+    assert b["loss_after_manual_step"] < b["first_loss"]  # the update by hand helped
+    assert b["sgd_losses"] == sorted(b["sgd_losses"])[::-1] and b["sgd_losses"][-1] < 0.2 * b["first_loss"]
+    images = r["images"]
+    assert images["epoch_losses"][-1] < 0.6 * images["epoch_losses"][0] and images["test_accuracy"] >= 0.8
+
+
 SCRIPT_TABLE = {
     "polynomial_fit": (check_polynomial_fit, FLOAT64, None),
     "sequential_manual_update": (check_sequential_manual_update, FLOAT32, None),
@@ -271,6 +298,8 @@ SCRIPT_TABLE = {
     "data_loader_training": (check_data_loader_training, None, None),
     "modules_and_checkpoints": (check_modules_and_checkpoints, FLOAT64, None),
     "losses_and_activations": (check_losses_and_activations, FLOAT64, None),
+    "whole_model_checkpoint": (check_whole_model_checkpoint, FLOAT64, None),
+    "lenet_blitz": (check_lenet_blitz, FLOAT64, "nn.Conv2d and F.max_pool2d"),
     "tiny_gpt": (check_tiny_gpt, FLOAT32, None),
 }
 

@@ -11,7 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd_mini as am
-from autograd_mini import serialization
 from autograd_mini.serialization import CheckpointError, load, save
 
 
@@ -161,7 +160,7 @@ def test_a_write_that_fails_midway_leaves_the_old_file_and_no_temporary(tmp_path
         file.write(b"PK\x03\x04 half of a zip")
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(serialization.np, "savez", failing_savez)
+    monkeypatch.setattr(np, "savez", failing_savez)
     with pytest.raises(OSError, match="No space left"):
         save({"w": np.zeros(3)}, path)
     assert path.read_bytes() == old
@@ -323,11 +322,8 @@ def test_a_map_location_other_than_the_cpu_is_refused_clearly(tmp_path, place):
     assert load(tmp_path / "c.npz", map_location=lambda storage, location: storage) == {"a": 1}
 
 
-def test_saving_a_whole_module_or_optimizer_says_to_save_its_state_dict(tmp_path):
-    model = am.nn.Linear(2, 1)
-    with pytest.raises(TypeError, match="whole Linear at the top level: save model.state_dict\\(\\) instead"):
-        save(model, tmp_path / "m.npz")
-    opt = am.optim.SGD(model.parameters(), lr=0.1)
+def test_saving_a_whole_optimizer_says_to_save_its_state_dict(tmp_path):
+    opt = am.optim.SGD(am.nn.Linear(2, 1).parameters(), lr=0.1)
     with pytest.raises(TypeError, match="whole SGD at opt: save optimizer.state_dict\\(\\) instead"):
         save({"opt": opt}, tmp_path / "m.npz")
     assert not (tmp_path / "m.npz").exists()

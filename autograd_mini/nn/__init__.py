@@ -1,8 +1,9 @@
 """Neural-network building blocks with PyTorch's names: `import autograd_mini.nn as nn`.
 
-Modules (module.py) and containers (container.py), layers (linear.py, activation.py, dropout.py,
-layernorm.py, attention.py, transformer.py), losses (loss.py), their stateless forms
-(`nn.functional`; the losses' in functional_loss.py) and weight initialisation (`nn.init`).
+Modules (module.py) and containers (container.py); layers in files of their kind, named as PyTorch
+names them (linear.py, conv.py, activation.py, dropout.py, pooling.py, batchnorm.py, sparse.py,
+layernorm.py, attention.py, transformer.py, ...); losses (loss.py); their stateless forms
+(`nn.functional`, which gathers the functional_*.py files) and weight initialisation (`nn.init`).
 """
 
 from autograd_mini.nn import functional, init, utils
@@ -34,8 +35,11 @@ from autograd_mini.nn.activation import (
     Unflatten,
 )
 from autograd_mini.nn.attention import MultiheadAttention
+from autograd_mini.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from autograd_mini.nn.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from autograd_mini.nn.dropout import Dropout
+from autograd_mini.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Fold, Unfold
+from autograd_mini.nn.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
+from autograd_mini.nn.instancenorm import InstanceNorm1d, InstanceNorm2d
 from autograd_mini.nn.layernorm import LayerNorm, RMSNorm
 from autograd_mini.nn.linear import Linear
 from autograd_mini.nn.loss import (
@@ -50,6 +54,18 @@ from autograd_mini.nn.loss import (
     SmoothL1Loss,
 )
 from autograd_mini.nn.module import IncompatibleKeys, Module, Parameter
+from autograd_mini.nn.normalization import GroupNorm
+from autograd_mini.nn.pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
+from autograd_mini.nn.sparse import Embedding
 from autograd_mini.nn.transformer import (
     Transformer,
     TransformerDecoder,
@@ -57,14 +73,19 @@ from autograd_mini.nn.transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+from autograd_mini.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "CELU", "CrossEntropyLoss", "Dropout", "ELU", "Flatten", "GELU", "GLU",
-    "Hardsigmoid", "Hardswish", "Hardtanh", "HuberLoss", "Identity", "IncompatibleKeys", "KLDivLoss",
-    "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "MSELoss", "Mish", "Module",
-    "ModuleDict", "ModuleList", "MultiheadAttention", "NLLLoss", "PReLU", "Parameter", "ParameterDict",
-    "ParameterList", "RMSNorm", "ReLU", "ReLU6", "SELU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss",
-    "Softmax", "Softmin", "Softplus", "Softsign", "Tanh", "Transformer", "TransformerDecoder",
-    "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer", "Unflatten", "functional",
-    "init", "utils",
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d",
+    "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "CELU", "Conv1d", "Conv2d",
+    "ConvTranspose1d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout", "Dropout1d", "Dropout2d",
+    "Dropout3d", "ELU", "Embedding", "Flatten", "Fold", "GELU", "GLU", "GroupNorm", "Hardsigmoid",
+    "Hardswish", "Hardtanh", "HuberLoss", "Identity", "IncompatibleKeys", "InstanceNorm1d",
+    "InstanceNorm2d", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSigmoid",
+    "LogSoftmax", "MSELoss", "MaxPool1d", "MaxPool2d", "Mish", "Module", "ModuleDict", "ModuleList",
+    "MultiheadAttention", "NLLLoss", "PReLU", "Parameter", "ParameterDict", "ParameterList", "RMSNorm",
+    "ReLU", "ReLU6", "SELU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softmin",
+    "Softplus", "Softsign", "Tanh", "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
+    "TransformerEncoder", "TransformerEncoderLayer", "Unflatten", "Unfold", "Upsample",
+    "UpsamplingBilinear2d", "UpsamplingNearest2d", "functional", "init", "utils",
 ]

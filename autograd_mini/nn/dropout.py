@@ -1,4 +1,4 @@
-"""Dropout: zero random elements while training, as a regulariser."""
+"""Dropout: zero random elements, or whole channels, while training, as a regulariser."""
 
 from __future__ import annotations
 
@@ -24,3 +24,27 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout1d(Dropout):
+    """In training mode, zero each channel of (N, C, L) or (C, L) input with probability p and
+    scale the rest by 1 / (1 - p); see `F.dropout1d`."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout1d(input, self.p, self.training, self.inplace)
+
+
+class Dropout2d(Dropout):
+    """In training mode, zero each channel of (N, C, H, W) input with probability p and scale the
+    rest by 1 / (1 - p); see `F.dropout2d`."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(Dropout):
+    """In training mode, zero each channel of (N, C, D, H, W) or (C, D, H, W) input with
+    probability p and scale the rest by 1 / (1 - p); see `F.dropout3d`."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout3d(input, self.p, self.training, self.inplace)

@@ -2,10 +2,13 @@
 `F.cross_entropy(logits, target)`.
 
 Each checks its arguments here, once, with errors that name the shapes and values at fault,
-then runs one op. The losses live in functional_loss.py and are exported from here.
+then runs one op. Families with many functions live in their own files (functional_conv.py,
+functional_loss.py, functional_norm.py, functional_pool.py, ...), all exported from here.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -189,11 +192,67 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
     The mask comes from the default generator (see `autograd_mini.manual_seed`).
     """
+    return _dropout(input, p, training, inplace, input.shape)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """dropout of whole channels of (N, C, L) or (C, L) input: each channel is zeroed with
+    probability p, and the rest scaled by 1 / (1 - p)."""
+    if input.ndim not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: expected a 2-d (C, L) or 3-d (N, C, L) input, got shape {input.shape}"
+        )
+    return _dropout(input, p, training, inplace, _channels(input.shape, batched=input.ndim == 3))
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """dropout of whole channels of (N, C, H, W) input: each channel is zeroed with probability p,
+    and the rest scaled by 1 / (1 - p).
+
+    As in PyTorch, dim 1 is the channel for any input: a 3-d input is taken as (N, C, L), with a
+    warning, and other sizes than 3 or 4 dims warn that they are deprecated.
+    """
+    if input.ndim not in (3, 4):
+        warnings.warn(
+            f"dropout2d: a {input.ndim}-d input is deprecated; dropout2d is meant for 3-d or 4-d "
+            "input (use dropout for elementwise masks)",
+            UserWarning,
+            stacklevel=2,
+        )
+    elif input.ndim == 3:
+        warnings.warn(
+            "dropout2d: a 3-d input is taken as (N, C, L), dropping channels as dropout1d does; use "
+            "dropout1d for that",
+            UserWarning,
+            stacklevel=2,
+        )
+    return _dropout(input, p, training, inplace, _channels(input.shape, batched=True))
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """dropout of whole channels of (N, C, D, H, W) or (C, D, H, W) input."""
+    if input.ndim not in (4, 5):
+        warnings.warn(
+            f"dropout3d: a {input.ndim}-d input is deprecated; dropout3d is meant for 4-d or 5-d input",
+            UserWarning,
+            stacklevel=2,
+        )
+    return _dropout(input, p, training, inplace, _channels(input.shape, batched=input.ndim == 5))
+
+
+def _channels(shape: tuple[int, ...], batched: bool) -> tuple[int, ...]:
+    """The shape of a mask with one entry per channel: (N, C, 1, ...), or (C, 1, ...) unbatched."""
+    kept = 2 if batched else 1
+    return shape[:kept] + (1,) * (len(shape) - kept)
+
+
+def _dropout(input: Tensor, p: float, training: bool, inplace: bool, mask_shape: tuple[int, ...]) -> Tensor:
+    """input times a mask of mask_shape (broadcast), 0 with probability p and 1 / (1 - p) elsewhere."""
     check_dropout_probability(p)
     if not training or p == 0:
         return input
     dtype = input.dtype if input.dtype.kind == "f" else get_default_dtype()
-    mask = (random.numpy_generator().random(input.shape) >= p).astype(dtype)
+    mask = (random.numpy_generator().random(mask_shape) >= p).astype(dtype)
     if p < 1:
         mask *= 1 / (1 - p)
     return input.mul_(mask) if inplace else input * mask
@@ -223,10 +282,19 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return Tensor._make((indices[..., None] == np.arange(num_classes)).astype(np.int64), None, False)
 
 
-# ---- losses, normalisation and attention: in functional_loss.py, functional_layernorm.py and
-# functional_attention.py, exported here
-
+# ---- the other families, each in its own file, exported here: attention (functional_attention.py),
+# convolutions, padding and im2col (functional_conv.py), layer and RMS norm (functional_layernorm.py),
+# losses (functional_loss.py), batch, group and instance norm and embedding (functional_norm.py)
 from autograd_mini.nn.functional_attention import scaled_dot_product_attention  # noqa: E402, F401
+from autograd_mini.nn.functional_conv import (  # noqa: E402, F401
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    fold,
+    pad,
+    unfold,
+)
 from autograd_mini.nn.functional_layernorm import layer_norm, rms_norm  # noqa: E402, F401
 from autograd_mini.nn.functional_loss import (  # noqa: E402, F401
     binary_cross_entropy,
@@ -239,4 +307,23 @@ from autograd_mini.nn.functional_loss import (  # noqa: E402, F401
     mse_loss,
     nll_loss,
     smooth_l1_loss,
+)
+from autograd_mini.nn.functional_norm import (  # noqa: E402, F401
+    batch_norm,
+    embedding,
+    group_norm,
+    instance_norm,
+)
+
+# ---- pooling and interpolation: in functional_pool.py, exported here -------------------------
+from autograd_mini.nn.functional_pool import (  # noqa: E402, F401
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    interpolate,
+    max_pool1d,
+    max_pool2d,
 )

@@ -1,4 +1,5 @@
-"""Elementwise arithmetic: + - * / ** // % and negation, and lerp, broadcasting as NumPy does.
+"""Elementwise arithmetic: + - * / ** // %, fmod, rounded division, negation and lerp, broadcasting
+as NumPy does.
 
 Each backward returns gradients of the broadcast result's shape; the engine sums them back to
 each input's shape. An input that needs no gradient (a constant, a number) gets None.
@@ -97,8 +98,26 @@ class Div(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        # d(a/b)/da = 1/b;  d(a/b)/db = -a/b², divided by b twice: b² underflows below 1e-154
-        return grad / b if need_a else None, -(grad * a / b) / b if need_b else None
+        # d(a/b)/da = 1/b;  d(a/b)/db = -a/b², as (a/b)/b: b² underflows below 1e-154, and
+        # grad * a can overflow where a/b/b is finite (PyTorch's order too)
+        return grad / b if need_a else None, -grad * (a / b / b) if need_b else None
+
+
+def _integer_quotient_operands(a, b, op: str):
+    """a and b in their common dtype; refused for an integer divisor of 0, as PyTorch refuses it
+    (NumPy would give 0 with a warning)."""
+    a, b, dtype = promote(a, b)
+    if np.result_type(a, b).kind in "iub" and not np.all(b):
+        raise RuntimeError(f"{op}: integer division by zero")
+    return a, b, dtype
+
+
+def _trunc_divide(a, b):
+    """a / b rounded towards zero, in a and b's dtype."""
+    if np.result_type(a, b).kind == "f":
+        return np.trunc(a / b)
+    quotient = np.floor_divide(a, b)  # one too low where the exact quotient is negative, not whole
+    return quotient + ((np.remainder(a, b) != 0) & ((a < 0) != (b < 0)))
 
 
 class FloorDivide(Function):
@@ -106,7 +125,7 @@ class FloorDivide(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b, dtype = promote(a, b)
+        a, b, dtype = _integer_quotient_operands(a, b, "floor_divide")
         out = np.floor_divide(a, b)
         return out if dtype is None else out.astype(dtype, copy=False)
 
@@ -115,12 +134,30 @@ class FloorDivide(Function):
         raise RuntimeError("backward: floor division (//) has no derivative; use / if it should carry one")
 
 
+class RoundedDivide(Function):
+    """div(a, b, rounding_mode="trunc" or "floor"): the quotient rounded towards zero or down.
+
+    Piecewise constant, so PyTorch gives both inputs a gradient of zeros, and so does this.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b, *, rounding_mode):
+        a, b, dtype = _integer_quotient_operands(a, b, "div")
+        out = _trunc_divide(a, b) if rounding_mode == "trunc" else np.floor_divide(a, b)
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        zeros = np.zeros(grad.shape, grad.dtype)
+        return zeros, zeros
+
+
 class Remainder(Function):
     """a % b, with the sign of b as in Python and PyTorch: a - floor(a / b) * b."""
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b, dtype = promote(a, b)
+        a, b, dtype = _integer_quotient_operands(a, b, "remainder")
         if ctx.needs_input_grad[1]:
             ctx.quotient = np.floor_divide(a, b)  # a constant of the gradient: it is flat in between
         out = np.remainder(a, b)
@@ -130,6 +167,18 @@ class Remainder(Function):
     def backward(ctx, grad):
         need_a, need_b = ctx.needs_input_grad
         return grad if need_a else None, -grad * ctx.quotient if need_b else None
+
+
+class Fmod(Remainder):
+    """fmod(a, b), with the sign of a as in C and PyTorch: a - trunc(a / b) * b."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b, dtype = _integer_quotient_operands(a, b, "fmod")
+        if ctx.needs_input_grad[1]:
+            ctx.quotient = _trunc_divide(a, b)  # a constant of the gradient: it is flat in between
+        out = np.fmod(a, b)
+        return out if dtype is None else out.astype(dtype, copy=False)
 
 
 class Neg(Function):

@@ -1,8 +1,6 @@
 """The exponential and logarithm family: exp, expm1, log, log2, log10, log1p.
 
-Integer and boolean inputs give the default dtype, as in PyTorch (`dtypes.to_float`).
-Backward formulas use only what NumPy arrays and Tensors share, so under create_graph the same
-line records a differentiable gradient.
+Each is a function and its gradient (see ops/elementwise.py).
 """
 
 from __future__ import annotations
@@ -11,95 +9,56 @@ import math
 
 import numpy as np
 
-from autograd_mini.dtypes import FLOATS, to_float
-from autograd_mini.function import Function
+from autograd_mini.ops.elementwise import OfSavedInput, OfSavedOutput
 
 
-class Exp(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        out = np.exp(x)
-        ctx.save_for_backward(out)
-        return out
+class Exp(OfSavedOutput):
+    function = np.exp
 
     @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
+    def gradient(grad, out):
         return grad * out
 
 
-class Expm1(Function):
+class Expm1(OfSavedOutput):
     """e^x - 1, exact for small x (where exp(x) - 1 would lose the digits)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        out = np.expm1(x)
-        ctx.save_for_backward(out)
-        return out
+    function = np.expm1
 
     @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
+    def gradient(grad, out):
         return grad * (out + 1)
 
 
-class Log(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        ctx.save_for_backward(x)
-        return np.log(x)
+class Log(OfSavedInput):
+    function = np.log
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+    def gradient(grad, x):
         return grad / x
 
 
-class Log2(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        ctx.save_for_backward(x)
-        return np.log2(x)
+class Log2(OfSavedInput):
+    function = np.log2
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+    def gradient(grad, x):
         return grad / (x * math.log(2))
 
 
-class Log10(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        ctx.save_for_backward(x)
-        return np.log10(x)
+class Log10(OfSavedInput):
+    function = np.log10
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+    def gradient(grad, x):
         return grad / (x * math.log(10))
 
 
-class Log1p(Function):
+class Log1p(OfSavedInput):
     """log(1 + x), exact for small x."""
 
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        ctx.save_for_backward(x)
-        return np.log1p(x)
+    function = np.log1p
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+    def gradient(grad, x):
         return grad / (1 + x)

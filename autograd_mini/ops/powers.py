@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd_mini.dtypes import FLOATS, to_float
 from autograd_mini.function import Function
+from autograd_mini.ops.elementwise import OfSavedOutput
 
 
 class Square(Function):
@@ -26,50 +26,31 @@ class Square(Function):
         return 2 * grad * x
 
 
-class Sqrt(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        out = np.sqrt(x)
-        ctx.save_for_backward(out)
-        return out
+class Sqrt(OfSavedOutput):
+    function = np.sqrt
 
     @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
+    def gradient(grad, out):
         return grad / (2 * out)
 
 
-class Rsqrt(Function):
+class Rsqrt(OfSavedOutput):
     """1 / √x; d/dx = -(1/√x)³ / 2."""
 
     @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        out = 1 / np.sqrt(x)
-        ctx.save_for_backward(out)
-        return out
+    def function(x):
+        return 1 / np.sqrt(x)
 
     @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
+    def gradient(grad, out):
         return -0.5 * grad * out * out * out
 
 
-class Reciprocal(Function):
+class Reciprocal(OfSavedOutput):
     """1 / x; d/dx = -(1/x)²."""
 
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        out = 1 / x
-        ctx.save_for_backward(out)
-        return out
+    function = np.reciprocal
 
     @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
+    def gradient(grad, out):
         return -grad * out * out

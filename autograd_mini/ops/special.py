@@ -160,7 +160,7 @@ class Erf(Function):
 
 
 class Erfc(Function):
-    """erfc(x) = 1 - erf(x); d/dx = -2/√π e^(-x²)."""
+    """erfc(x) = 1 - erf(x); d/dx = -2/√π e^(-x²), erf's derivative negated."""
 
     @staticmethod
     def forward(ctx, x):
@@ -169,5 +169,4 @@ class Erfc(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return -grad * _TWO_OVER_ROOT_PI * np.exp(-x * x)
+        return Erf.backward(ctx, -grad)

@@ -1,101 +1,79 @@
 """Trigonometric and hyperbolic functions, their inverses, and atan2.
 
-Integer and boolean inputs give the default dtype, as in PyTorch (`dtypes.to_float`).
-Backward formulas use only what NumPy arrays and Tensors share, so under create_graph the same
-line records a differentiable gradient.
+Each is a function and its gradient (see ops/elementwise.py); atan2 of two inputs is written out.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from autograd_mini.dtypes import FLOATS, promote, to_float
+from autograd_mini.dtypes import promote
 from autograd_mini.function import Function
+from autograd_mini.ops.elementwise import OfSavedInput, OfSavedOutput
 
 
-class Sin(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        ctx.save_for_backward(x)
-        return np.sin(x)
+class Sin(OfSavedInput):
+    function = np.sin
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+    def gradient(grad, x):
         return grad * np.cos(x)
 
 
-class Cos(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        ctx.save_for_backward(x)
-        return np.cos(x)
+class Cos(OfSavedInput):
+    function = np.cos
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+    def gradient(grad, x):
         return -grad * np.sin(x)
 
 
-class Tan(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        out = np.tan(x)
-        ctx.save_for_backward(out)
-        return out
+class Asin(OfSavedInput):
+    function = np.arcsin
 
     @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * (1 + out * out)
-
-
-class Asin(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        ctx.save_for_backward(x)
-        return np.arcsin(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+    def gradient(grad, x):
         return grad / np.sqrt(1 - x * x)
 
 
-class Acos(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        ctx.save_for_backward(x)
-        return np.arccos(x)
+class Acos(OfSavedInput):
+    function = np.arccos
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+    def gradient(grad, x):
         return -grad / np.sqrt(1 - x * x)
 
 
-class Atan(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        ctx.save_for_backward(x)
-        return np.arctan(x)
+class Atan(OfSavedInput):
+    function = np.arctan
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+    def gradient(grad, x):
         return grad / (1 + x * x)
+
+
+class Sinh(OfSavedInput):
+    function = np.sinh
+
+    @staticmethod
+    def gradient(grad, x):
+        return grad * np.cosh(x)
+
+
+class Cosh(OfSavedInput):
+    function = np.cosh
+
+    @staticmethod
+    def gradient(grad, x):
+        return grad * np.sinh(x)
+
+
+class Tan(OfSavedOutput):
+    function = np.tan
+
+    @staticmethod
+    def gradient(grad, out):
+        return grad * (1 + out * out)
 
 
 class Atan2(Function):
@@ -121,44 +99,9 @@ class Atan2(Function):
         return scale * b if need_a else None, -scale * a if need_b else None
 
 
-class Sinh(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        ctx.save_for_backward(x)
-        return np.sinh(x)
+class Tanh(OfSavedOutput):
+    function = np.tanh
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * np.cosh(x)
-
-
-class Cosh(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        ctx.save_for_backward(x)
-        return np.cosh(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * np.sinh(x)
-
-
-class Tanh(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype not in FLOATS:
-            x = to_float(x)
-        out = np.tanh(x)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
+    def gradient(grad, out):
         return grad * (1 - out * out)

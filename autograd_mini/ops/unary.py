@@ -155,7 +155,8 @@ class Maximum(Function):
     """Elementwise larger of two; at ties the gradient is split evenly, as in PyTorch.
 
     Each operand gets the gradient unless it lost, so where one is NaN (and so is the result)
-    both get all of it, as PyTorch gives it.
+    both get all of it, as PyTorch gives it. The loser gets 0 by selection, not by multiplying,
+    so that an infinite gradient does not make it NaN.
     """
 
     choose, loses = np.maximum, np.less
@@ -169,14 +170,14 @@ class Maximum(Function):
         out = ctx.choose(a, b)
         if dtype is not None:
             out = out.astype(dtype, copy=False)
-        tie = 0.5 * (a == b)
-        ctx.share_a = (1 - ctx.loses(a, b) - tie).astype(out.dtype, copy=False)
-        ctx.share_b = (1 - ctx.loses(b, a) - tie).astype(out.dtype, copy=False)
+        ctx.lost_a, ctx.lost_b = ctx.loses(a, b), ctx.loses(b, a)
+        ctx.tie = np.equal(a, b)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * ctx.share_a, grad * ctx.share_b
+        shared = np.where(ctx.tie, grad * 0.5, grad)
+        return np.where(ctx.lost_a, 0, shared), np.where(ctx.lost_b, 0, shared)
 
 
 class Minimum(Maximum):
