@@ -213,6 +213,15 @@ def check_lstm_language_model(r: dict) -> None:
     layers = [f"lstm.{kind}_l{k}" for k in (0, 1) for kind in kinds]
     assert r["state_dict_keys"] == layers + ["decoder.weight", "decoder.bias"]
     assert r["hidden_shapes"] == [[2, 4, 32], [2, 4, 32]] and r["logits_shape"] == [38, 4, 28]
+def check_tiny_gpt(r: dict) -> None:
+    losses = r["losses"]
+    assert len(losses) == 40 and abs(losses[0] - r["uniform_loss"]) < 0.1  # it starts by guessing
+    assert np.mean(losses[-5:]) < 0.25 * losses[0]
+    assert r["completion"].startswith("the quick brown fox")
+    # two blocks of 2 LayerNorms, c_attn, c_proj, c_fc, c_proj; the tables, ln_f and lm_head
+    block = 2 * 2 * 32 + (32 * 96 + 96) + (32 * 32 + 32) + (32 * 128 + 128) + (128 * 32 + 32)
+    assert r["n_parameters"] == 2 * block + 28 * 32 + 16 * 32 + 2 * 32 + 32 * 28
+    assert r["logits_shape"] == [1, 10, 28]
 
 
 # name: (check, tolerances against PyTorch, why autograd_mini cannot run it yet or None)
@@ -300,6 +309,7 @@ SCRIPT_TABLE = {
     "whole_model_checkpoint": (check_whole_model_checkpoint, FLOAT64, None),
     "lenet_blitz": (check_lenet_blitz, FLOAT64, None),
     "lstm_language_model": (check_lstm_language_model, FLOAT32, None),
+    "tiny_gpt": (check_tiny_gpt, FLOAT32, None),
 }
 
 

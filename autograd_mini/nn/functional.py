@@ -282,10 +282,10 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return Tensor._make((indices[..., None] == np.arange(num_classes)).astype(np.int64), None, False)
 
 
-# ---- normalisation and embedding: in functional_norm.py, exported here -----------------------
-
-# ---- losses: in functional_loss.py, exported here ---------------------------------------------
-# ---- convolutions, padding and im2col: in functional_conv.py, exported here -------------------
+# ---- the other families, each in its own file, exported here: attention (functional_attention.py),
+# convolutions, padding and im2col (functional_conv.py), layer and RMS norm (functional_layernorm.py),
+# losses (functional_loss.py), batch, group and instance norm and embedding (functional_norm.py)
+from autograd_mini.nn.functional_attention import scaled_dot_product_attention  # noqa: E402, F401
 from autograd_mini.nn.functional_conv import (  # noqa: E402, F401
     conv1d,
     conv2d,
@@ -295,6 +295,7 @@ from autograd_mini.nn.functional_conv import (  # noqa: E402, F401
     pad,
     unfold,
 )
+from autograd_mini.nn.functional_layernorm import layer_norm, rms_norm  # noqa: E402, F401
 from autograd_mini.nn.functional_loss import (  # noqa: E402, F401
     binary_cross_entropy,
     binary_cross_entropy_with_logits,

@@ -1,0 +1,83 @@
+"""Layer norm and RMS norm, each one fused node over the last `dims` axes.
+
+Unfused, layer norm is five or six nodes,
+
+    centred = x - x.mean(axes, keepdim=True)
+    y = centred / sqrt((centred * centred).mean(axes, keepdim=True) + eps) * weight + bias
+
+and RMS norm the same without the centring. One node does the work in a few NumPy calls and
+its backward in a few more, which matters in a transformer, where each layer has two or three.
+
+Backward reads the normalised input `xhat` and `rstd = 1 / sqrt(var + eps)` that forward kept.
+Under create_graph it recomputes them from x as Tensors instead, so the second derivative
+flows through the statistics too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograd_mini.function import Function
+from autograd_mini.tensor import Tensor
+
+
+def normalized(x, axes: tuple[int, ...], eps: float, centre: bool):
+    """(xhat, rstd) of x over axes, on arrays and Tensors alike: xhat = (x - mean) · rstd with
+    rstd = 1 / sqrt(mean((x - mean)²) + eps); without centring, the mean is taken as 0."""
+    if centre:
+        x = x - x.mean(axis=axes, keepdims=True)
+    rstd = 1 / np.sqrt((x * x).mean(axis=axes, keepdims=True) + eps)
+    return x * rstd, rstd
+
+
+def sum_leading(grad, count: int):
+    """grad summed over its first `count` axes: a gradient of x's shape onto the weight's."""
+    return grad.sum(axis=tuple(range(count))) if count else grad
+
+
+class LayerNorm(Function):
+    """y = (x - mean) / sqrt(var + eps) · weight + bias, the statistics over the last `dims` axes.
+
+    x (*, *normalized_shape); weight and bias (*normalized_shape) or None; y has x's shape.
+    The variance is the biased one (dividing by N), as PyTorch's.
+    """
+
+    centre = True  # RMS norm below leaves the mean in
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, *, dims, eps):
+        ctx.axes, ctx.eps = tuple(range(-dims, 0)), eps
+        ctx.xhat, ctx.rstd = normalized(x, ctx.axes, eps, ctx.centre)
+        ctx.save_for_backward(x, weight)
+        out = ctx.xhat * weight if weight is not None else ctx.xhat.copy()
+        if bias is not None:
+            out += bias  # in place: out is new
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        need_x, need_weight, need_bias = ctx.needs_input_grad
+        if isinstance(x, Tensor):  # create_graph: statistics that are themselves differentiable
+            xhat, rstd = normalized(x, ctx.axes, ctx.eps, ctx.centre)
+        else:
+            xhat, rstd = ctx.xhat, ctx.rstd
+        leading = grad.ndim - len(ctx.axes)
+        grad_x = None
+        if need_x:
+            # Through xhat: rstd · (g - mean(g) - xhat · mean(g · xhat)), g the gradient of xhat.
+            # The two means are what the statistics pass back; RMS norm has no mean(g) term.
+            grad_xhat = grad * weight if weight is not None else grad
+            inner = grad_xhat - xhat * (grad_xhat * xhat).mean(axis=ctx.axes, keepdims=True)
+            if ctx.centre:
+                inner = inner - grad_xhat.mean(axis=ctx.axes, keepdims=True)
+            grad_x = rstd * inner
+        grad_weight = sum_leading(grad * xhat, leading) if need_weight else None
+        grad_bias = sum_leading(grad, leading) if need_bias else None
+        return grad_x, grad_weight, grad_bias
+
+
+class RmsNorm(LayerNorm):
+    """y = x / sqrt(mean(x²) + eps) · weight over the last `dims` axes (bias is always None)."""
+
+    centre = False
