@@ -141,23 +141,31 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, x, *, axis, keepdims, correction):
+        return Var.wide_variance(ctx, x, axis, keepdims, correction).astype(ctx.dtype, copy=False)
+
+    @staticmethod
+    def wide_variance(ctx, x, axis, keepdims, correction) -> np.ndarray:
+        """The variance in float64 (in x's dtype if wider), as PyTorch accumulates on the CPU: the
+        squares of float32 values near 1e20 would overflow, and std's square root brings them
+        back in range."""
         if x.dtype not in FLOATS:
             x = to_float(x)
         ctx.save_for_backward(x)
-        ctx.axis, ctx.kept = axis, kept_shape(x.shape, axis)
+        ctx.axis, ctx.kept, ctx.dtype = axis, kept_shape(x.shape, axis), x.dtype
         count = reduced_count(x.shape, axis)
         ctx.divisor = max(0, count - correction)
+        wide = np.float64 if x.dtype.itemsize < 8 else None
         if ctx.divisor > 0:
-            return x.var(axis=axis, keepdims=keepdims, ddof=correction)
+            return np.asarray(x.var(axis=axis, keepdims=keepdims, ddof=correction, dtype=wide))
         warnings.warn(
             f"var: {count} elements per result leave no degrees of freedom with "
             f"correction={correction}; the result is NaN or infinite",
             RuntimeWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's would repeat the one above
-            return x.var(axis=axis, keepdims=keepdims, ddof=correction)
+            return np.asarray(x.var(axis=axis, keepdims=keepdims, ddof=correction, dtype=wide))
 
     @staticmethod
     def backward(ctx, grad):
@@ -173,7 +181,8 @@ class Std(Var):
 
     @staticmethod
     def forward(ctx, x, *, axis, keepdims, correction):
-        out = np.sqrt(Var.forward(ctx, x, axis=axis, keepdims=keepdims, correction=correction))
+        variance = Var.wide_variance(ctx, x, axis, keepdims, correction)
+        out = np.sqrt(variance).astype(ctx.dtype, copy=False)
         ctx.save_for_backward(ctx.saved_tensors[0], out)  # the result too, for create_graph
         return out
 
