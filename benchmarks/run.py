@@ -103,7 +103,8 @@ def main() -> None:
     quick = ARGS.quick
     print(f"NumPy {np.__version__} ({_blas()}), {ARGS.threads} BLAS thread(s), autograd_mini {am.__version__}"
           + (f", PyTorch {torch.__version__}" if torch else ", PyTorch not installed"))
-    print("Each cell: median time per unit (min–max over repeats); ratio = contender / NumPy.\n")
+    print("Each cell: median time per unit (min–max over repeats); ratio = contender / NumPy.")
+    print("Rows with no NumPy time have no hand-written version: their ratio is to PyTorch.\n")
     header = f"{'workload':<44}{'unit':<11}{'NumPy':>12}{'autograd_mini':>30}{'ratio':>8}"
     if torch:
         header += f"{'PyTorch':>12}{'ratio':>8}"
@@ -112,8 +113,12 @@ def main() -> None:
     for bench in workloads.all_workloads(quick):
         if ARGS.only and bench.name not in ARGS.only:
             continue
-        contenders = [bench.numpy, bench.ours]
-        if torch and bench.torch:
+        against_torch = bench.reference == "PyTorch"
+        if against_torch and not torch:
+            print(f"{bench.name:<44}(skipped: its reference is PyTorch, which is not here)")
+            continue
+        contenders = [functools.partial(bench.torch, torch) if against_torch else bench.numpy, bench.ours]
+        if torch and bench.torch and not against_torch:
             contenders.append(functools.partial(bench.torch, torch))
         (reference_times, reference_loss), (times, loss), *torch_result = timed(contenders, bench.repeats)
         per = bench.units
@@ -121,9 +126,12 @@ def main() -> None:
         ours = statistics.median(times) / per
         spread = f"{_fmt(min(times) / per)}–{_fmt(max(times) / per)}"
         cell = f"{_fmt(ours)} ({spread})"
-        row = f"{bench.name:<44}{bench.unit:<11}{_fmt(ref):>12}{cell:>30}{ours / ref:>7.2f}×"
+        numpy_cell = "—" if against_torch else _fmt(ref)
+        row = f"{bench.name:<44}{bench.unit:<11}{numpy_cell:>12}{cell:>30}{ours / ref:>7.2f}×"
         torch_ratio = None
-        if torch_result:
+        if against_torch:
+            row += f"{_fmt(ref):>12}{'(ref)':>8}"
+        elif torch_result:
             t = statistics.median(torch_result[0][0]) / per
             torch_ratio = t / ref
             row += f"{_fmt(t):>12}{torch_ratio:>7.2f}×"
@@ -131,7 +139,8 @@ def main() -> None:
             row += f"{'—':>12}{'':>8}"
         same = np.isclose(loss, reference_loss, rtol=bench.rtol, atol=1e-12)
         print(f"{row}  {'yes' if same else f'NO ({loss:.6g} vs {reference_loss:.6g})'}")
-        ratios.append((bench.name, ours / ref, torch_ratio))
+        if not against_torch:  # the plot's scale is hand-written NumPy's time
+            ratios.append((bench.name, ours / ref, torch_ratio))
         if bench.measure_memory:
             ours_peak, ref_peak = peak_memory(bench.ours_step), peak_memory(bench.numpy_step)
             print(f"{'  peak memory of one step':<55}{ref_peak / 2**20:>10.1f} MiB"

@@ -20,6 +20,7 @@ from autograd_mini import nn, optim
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
 import xor  # noqa: E402  (the example's training loop is the XOR workload)
 from conv_workloads import conv_workloads  # noqa: E402
+from sequence_workloads import sequence_workloads  # noqa: E402
 
 
 @dataclass
@@ -28,9 +29,10 @@ class Workload:
     unit: str  # what one timed unit is
     units: int  # units per timed run
     repeats: int
-    numpy: Callable[[], float]
+    numpy: Callable[[], float] | None  # None where PyTorch is the reference
     ours: Callable[[], float]
     torch: Callable | None = None
+    reference: str = "NumPy"  # what the ratio is taken against: "NumPy" or "PyTorch"
     rtol: float = 1e-9  # how close the final losses must be
     measure_memory: bool = False
     numpy_step: Callable[[], object] | None = None
@@ -357,4 +359,4 @@ def all_workloads(quick: bool) -> list[Workload]:
             lambda s=sizes, b=batch, n=iterations: raw_mlp_numpy(s, b, n),
             lambda s=sizes, b=batch, n=iterations: raw_mlp_ours(s, b, n), rtol=1e-4,
         ))
-    return workloads + conv_workloads(Workload, quick)
+    return workloads + conv_workloads(Workload, quick) + sequence_workloads(Workload, quick)
