@@ -1,6 +1,8 @@
 """nn.functional's activations, linear and dropout: values against NumPy formulas, gradients
 against finite differences, over generated shapes."""
 
+import math
+
 import hypothesis.extra.numpy as npst
 import numpy as np
 import pytest
@@ -114,3 +116,19 @@ def test_dropout_of_float32_stays_float32():
 def test_dropout_probability_is_checked(p):
     with pytest.raises(ValueError, match="p, the probability of zeroing an element"):
         F.dropout(am.ones(2), p)
+
+
+def test_the_normal_cdf_of_single_precision_is_good_to_its_precision_in_both_tails():
+    """Φ for float32 and float16 uses a fit of erfc (float64 is exact, through math.erfc): within
+    float32's precision of the exact value, tails included, down to the smallest normal float."""
+    from autograd_mini.ops.activation import normal_cdf  # noqa: PLC0415 (the op's helper itself)
+
+    x = np.linspace(-13, 8, 20001)
+    exact = np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in x.astype(np.float32).tolist()])
+    got = normal_cdf(x.astype(np.float32))
+    assert got.dtype == np.float32
+    normal = exact > np.finfo(np.float32).tiny
+    np.testing.assert_allclose(got[normal], exact[normal], rtol=3e-7)
+    assert normal_cdf(x.astype(np.float16)).dtype == np.float16
+    exact_float64 = [0.5, 0.5 * math.erfc(1.5 / math.sqrt(2))]
+    np.testing.assert_array_equal(normal_cdf(np.array([0.0, -1.5])), exact_float64)
