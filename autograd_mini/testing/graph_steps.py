@@ -326,10 +326,12 @@ def _fused(draw: st.DrawFn, pool: Pool) -> str | None:
     kind = draw(st.sampled_from(FUSED_OPS))
     reduction = draw(st.sampled_from(["mean", "sum", "none"]))
     if kind == "linear":
-        w = pool.pick(lambda v: v.data.ndim == 2 and v.shape[1] == a.shape[-1])
+        # PyTorch's linear refuses operands of two dtypes, which autograd_mini promotes
+        same = (lambda v: v.data.dtype == a.data.dtype) if pool.portable else (lambda v: True)
+        w = pool.pick(lambda v: v.data.ndim == 2 and v.shape[1] == a.shape[-1] and same(v))
         if w is None:
             return None
-        b = pool.pick(lambda v: v.shape == w.shape[:1]) if draw(st.booleans()) else None
+        b = pool.pick(lambda v: v.shape == w.shape[:1] and same(v)) if draw(st.booleans()) else None
         return f"F.linear({a.name}, {w.name}{'' if b is None else ', ' + b.name})"
     if kind == "cross_entropy":
         axis = 1 if a.data.ndim > 1 else 0
