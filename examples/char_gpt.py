@@ -249,7 +249,9 @@ def train(args: argparse.Namespace, data: CharData) -> tuple[GPT, optim.AdamW, l
     return model, optimizer, losses
 
 
-def save_checkpoint(path: str, model: GPT, optimizer: optim.AdamW, step: int, args: argparse.Namespace) -> None:
+def save_checkpoint(path: str, model: GPT, optimizer: optim.AdamW, step: int,
+                    args: argparse.Namespace) -> None:
+    """Write the weights, the optimizer's state, the step and the model's sizes to path."""
     config = {"vocab_size": model.wte.num_embeddings, "block_size": args.block_size, "n_layer": args.n_layer,
               "n_head": args.n_head, "n_embd": args.n_embd, "tie": args.tie}
     am.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
@@ -277,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu", help="only 'cpu' exists here")
     parser.add_argument("--tie", action="store_true", help="share the token embedding with the head")
-    parser.add_argument("--out", metavar="PATH", help="checkpoint file (default: one in a temporary directory)")
+    parser.add_argument("--out", metavar="PATH", help="checkpoint file (default: in a temporary directory)")
     parser.add_argument("--sample-length", type=int, default=200)
     parser.add_argument("--temperature", type=float, default=0.8)
     parser.add_argument("--top-k", type=int, default=10)

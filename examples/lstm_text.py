@@ -17,11 +17,11 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from char_gpt import TEXT_PATH, CharData  # the text and its batches, shared with char_gpt.py
 
 import autograd_mini as am
 from autograd_mini import nn, optim
 from autograd_mini.nn import functional as F
-from char_gpt import TEXT_PATH, CharData
 
 State = tuple[am.Tensor, am.Tensor]
 

@@ -80,7 +80,8 @@ def test_weight_decay_goes_to_the_matrices_only():
 def test_the_schedule_warms_up_then_follows_a_cosine():
     factor = char_gpt.warmup_cosine(warmup=10, total=110, floor=0.1)
     assert factor(0) == pytest.approx(0.1) and factor(9) == pytest.approx(1.0)
-    assert factor(10) == pytest.approx(1.0) and factor(60) == pytest.approx(0.55) and factor(110) == pytest.approx(0.1)
+    assert factor(10) == pytest.approx(1.0) and factor(60) == pytest.approx(0.55)
+    assert factor(110) == pytest.approx(0.1) and factor(500) == pytest.approx(0.1)
 
 
 def test_top_k_of_one_samples_the_most_likely_character():
@@ -92,7 +93,8 @@ def test_top_k_of_one_samples_the_most_likely_character():
     with am.no_grad():  # each new id is the argmax of the logits after what came before it
         for t in range(2, 10):
             window = sampled[:, max(0, t - 6):t]
-            np.testing.assert_array_equal(model(window)[0][:, -1].argmax(dim=-1).numpy(), sampled[:, t].numpy())
+            most_likely = model(window)[0][:, -1].argmax(dim=-1)
+            np.testing.assert_array_equal(most_likely.numpy(), sampled[:, t].numpy())
 
 
 def test_without_tqdm_progress_is_a_plain_line(monkeypatch, capsys, tmp_path):
