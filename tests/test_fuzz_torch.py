@@ -207,11 +207,13 @@ def test_graphs_on_corners_match_pytorch(graph):
         assert ours.error is not None and theirs.error is not None, (ours.error, theirs.error)
         return
     single = any(a.dtype == np.float32 for a in graph.arrays)
-    overwrites, powers = bool(OVERWRITES.search(graph.source)), bool(TENSOR_EXPONENT.search(graph.source))
-    powers = powers or single and beyond_single(graph.arrays)
-    assert_same_arrays(ours.outputs, theirs.outputs, "output", single, powers)
-    assert_same_arrays(ours.grads, theirs.grads, "gradient of input", single, overwrites or powers)
-    if not powers:
+    overwrites = bool(OVERWRITES.search(graph.source))
+    # Where PyTorch's NaNs come from its own corners, a NaN on either side passes, and the second
+    # derivatives are not compared.
+    own_corners = bool(TENSOR_EXPONENT.search(graph.source)) or single and beyond_single(graph.arrays)
+    assert_same_arrays(ours.outputs, theirs.outputs, "output", single, own_corners)
+    assert_same_arrays(ours.grads, theirs.grads, "gradient of input", single, overwrites or own_corners)
+    if not own_corners:
         assert_same_arrays(
             ours.second, theirs.second, "second derivative of input", single, overwrites, their_nans_pass=True
         )
