@@ -31,6 +31,7 @@ WORKLOADS = {
     "chain": ("chain_numpy", "chain_ours", 2000, ""),
     "raw-mlp": ("raw_mlp_numpy", "raw_mlp_ours", 200, "(2, 8, 1), 4, "),
     "cross-entropy": ("cross_entropy_numpy", "cross_entropy_ours", 300, ""),
+    "mlp-784": ("mlp_numpy", "mlp_ours", 20, "(784, 128, 10), 64, "),
 }
 
 

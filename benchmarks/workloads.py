@@ -203,6 +203,18 @@ def mlp_workload(name: str, sizes: tuple[int, ...], batch: int, steps: int, repe
     )
 
 
+def mlp_numpy(sizes: tuple[int, ...], batch: int, steps: int) -> float:
+    """`steps` SGD steps of the hand-written MLP (for instructions.py: the network is built in the
+    count, the same for n and 2n steps, so it cancels)."""
+    net = NumpyMLP(sizes, batch)
+    return [net.step() for _ in range(steps)][-1]
+
+
+def mlp_ours(sizes: tuple[int, ...], batch: int, steps: int) -> float:
+    net = OursMLP(sizes, batch)
+    return [net.step() for _ in range(steps)][-1]
+
+
 # ---- per-op overhead: a tiny fresh graph, and a long chain --------------------------------------
 
 

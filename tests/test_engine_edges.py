@@ -125,6 +125,17 @@ def test_pow_at_base_zero_follows_pytorch():
     np.testing.assert_array_equal(x.grad._array, [0.0, 0.0])
 
 
+@pytest.mark.parametrize("exponent", [1e300, am.tensor(1e300, dtype=am.float64)], ids=["number", "tensor"])
+def test_second_derivative_of_a_huge_power_is_zero_where_the_power_is(exponent):
+    """b·(b-1)·a^(b-2) is 0 where a^(b-2) is 0, though b·(b-1) alone overflows to inf."""
+    x = leaf(0.0, 0.5)
+    with np.errstate(over="ignore", divide="ignore"):
+        (first,) = am.autograd.grad((x**exponent).sum(), x, create_graph=True)
+        (second,) = am.autograd.grad(first.sum(), x)
+    np.testing.assert_array_equal(first._array, [0.0, 0.0])
+    np.testing.assert_array_equal(second._array, [0.0, 0.0])
+
+
 def test_a_condition_or_index_changed_after_use_does_not_change_the_gradient():
     x = leaf(1.0, 2.0, 3.0)
     condition = np.array([True, False, True])

@@ -215,18 +215,23 @@ class Pow(Function):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         # d(a^b)/da = b·a^(b-1), taken as 0 wherever b = 0 (at a = 0 or NaN too);
-        # d(a^b)/db = a^b·ln(a), taken as 0 where a = 0. Both as PyTorch does.
+        # d(a^b)/db = a^b·ln(a), taken as 0 where a = 0. Both as PyTorch does, b·a^(b-1) formed
+        # before grad multiplies it: so the second derivative takes b·((b-1)·a^(b-2)), which is 0
+        # for a^1e300 at a = 0 where (b·(b-1))·0 would be inf·0.
         grad_a = grad_b = None
         if need_a:
             if isinstance(b, (int, float)):  # a constant exponent
-                grad_a = grad * b * a ** (b - 1) if b != 0 else np.zeros(a.shape, grad.dtype)
+                grad_a = grad * (b * a ** (b - 1)) if b != 0 else np.zeros(a.shape, grad.dtype)
             else:
                 zero_b = b == 0
-                lower = np.where(np.logical_and(a == 0, zero_b), 1, b - 1)  # no 0^-1 to warn of
-                grad_a = grad * b * a**lower
-                # A NaN base times b = 0 would give NaN: only there is 0 put in (a mask of every
-                # b = 0 would also zero the derivative of grad_a by b there, which is a^-1).
-                grad_a = np.where(np.logical_and(zero_b, a != a), 0, grad_a)
+                if not zero_b.any():
+                    grad_a = grad * (b * a ** (b - 1))
+                else:
+                    lower = np.where(np.logical_and(a == 0, zero_b), 1, b - 1)  # no 0^-1 to warn of
+                    grad_a = grad * (b * a**lower)
+                    # A NaN base times b = 0 would give NaN: only there is 0 put in (a mask of
+                    # every b = 0 would also zero the derivative of grad_a by b, which is a^-1).
+                    grad_a = np.where(np.logical_and(zero_b, a != a), 0, grad_a)
         if need_b:
             grad_b = grad * out * np.log(np.where(a == 0, 1, a))
         return grad_a, grad_b
