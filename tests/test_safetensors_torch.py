@@ -1,0 +1,67 @@
+"""safetensors between autograd_mini and PyTorch: the examples' models pass their weights both
+ways, and compute the same outputs with them."""
+
+import numpy as np
+import pytest
+from example_models import build, example_input, logits
+
+import autograd_mini as am
+
+torch = pytest.importorskip("torch")
+safetensors_torch = pytest.importorskip("safetensors.torch")
+import torch_models  # noqa: E402
+
+pytestmark = pytest.mark.torch
+NAMES = ["mlp", "cnn", "lenet", "lstm", "gpt"]
+
+
+def outputs_agree(ours, theirs, x):
+    with am.no_grad(), torch.no_grad():
+        mine = logits(ours(x)).numpy()
+        reference = logits(theirs(torch.from_numpy(x.numpy()))).numpy()
+    assert mine.shape == reference.shape
+    np.testing.assert_allclose(mine, reference, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_file_written_by_pytorch_loads_into_our_model(name, tmp_path):
+    theirs = torch_models.build(name)
+    path = tmp_path / "torch.safetensors"
+    safetensors_torch.save_file(theirs.state_dict(), str(path))
+    ours = build(name, seed=3)
+    loaded = am.load(path)
+    for key, value in theirs.state_dict().items():
+        assert loaded[key].shape == tuple(value.shape) and str(loaded[key].dtype) == str(value.dtype)[6:], key
+    ours.load_state_dict(loaded)
+    outputs_agree(ours, theirs, example_input(name, batch=3))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_our_file_loads_into_pytorch(name, tmp_path):
+    ours = build(name, seed=4)
+    path = tmp_path / "ours.safetensors"
+    am.save(ours.state_dict(), path)
+    theirs = torch_models.build(name)
+    theirs.load_state_dict(safetensors_torch.load_file(str(path)))
+    outputs_agree(ours, theirs, example_input(name, batch=3))
+
+
+def test_dtypes_and_shapes_pass_exactly_both_ways(tmp_path):
+    tensors = {"h": torch.randn(2, 3).half(), "d": torch.randn(4).double(), "i": torch.arange(5),
+               "b": torch.tensor([True, False]), "s": torch.tensor(7, dtype=torch.int32)}
+    path = tmp_path / "t.safetensors"
+    safetensors_torch.save_file(tensors, str(path))
+    loaded = am.load(path)
+    for key, value in tensors.items():
+        assert np.array_equal(loaded[key].numpy(), value.numpy()) and loaded[key].dtype == value.numpy().dtype
+    am.save(loaded, path)
+    back = safetensors_torch.load_file(str(path))
+    for key, value in tensors.items():
+        assert back[key].dtype == value.dtype and torch.equal(back[key], value), key
+
+
+def test_a_pytorch_file_for_another_shape_names_the_key_and_shapes(tmp_path):
+    path = tmp_path / "torch.safetensors"
+    safetensors_torch.save_file(torch.nn.Linear(3, 7).state_dict(), str(path))
+    with pytest.raises(RuntimeError, match=r"size mismatch for weight: .*\[7, 3\].*\[4, 3\]"):
+        am.nn.Linear(3, 4).load_state_dict(am.load(path))
