@@ -107,6 +107,8 @@ CASES = {
     "indexing": lambda x: am.cat([x[0], x[-1], x[1, 1:3], x[:, 0], x[..., ::2].flatten(), x[::-1, -1]]),
     "stack-cat": lambda x: am.stack([x, x * 2], dim=1).sum(1) + am.cat([x, x], 0)[:3] + x.clone(),
     "linear-matmul": lambda x: Ops.layer(x) @ x.t(),
+    "functional-pooling": lambda x: F.avg_pool1d(x[None], 2)[0].sum(1)
+    + F.adaptive_avg_pool2d(x[None], (2, 3)).sum(),
 }
 
 
@@ -133,7 +135,7 @@ def test_batch_norm_pooling_and_a_later_opset():
     model = nn.Sequential(
         nn.Conv2d(2, 4, 3, stride=2, padding=1, dilation=1), nn.BatchNorm2d(4), nn.GELU(),
         nn.MaxPool2d(3, stride=1, padding=1), nn.AvgPool2d(2, ceil_mode=True, count_include_pad=False),
-        nn.Conv2d(4, 4, 1, groups=2), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.BatchNorm1d(4),
+        nn.Conv2d(4, 4, 1, groups=2), nn.AdaptiveAvgPool2d((2, 1)), nn.Flatten(), nn.BatchNorm1d(8),
     )
     with am.no_grad():  # running statistics of their own, not the defaults
         model.train()
@@ -226,6 +228,11 @@ def test_an_op_with_no_mapping_is_named_with_its_module_path():
         model = Outer(None)
         model.body[1] = nn.RMSNorm(3)
         am.onnx.export(model, am.randn(2, 3), io.BytesIO())
+
+
+def test_functional_pooling_says_to_use_the_module():
+    with pytest.raises(am.onnx.ExportError, match=r"PickPlanes \(at body.1 \(Block\)\) .* nn.MaxPool1d"):
+        am.onnx.export(Outer(lambda x: F.max_pool1d(x[None], 3)), am.randn(2, 3), io.BytesIO())
 
 
 def test_what_a_mapping_refuses_is_said_with_the_module_path():

@@ -12,7 +12,7 @@ import numpy as np
 from autograd_mini.onnx.graph import Graph
 from autograd_mini.onnx.registry import handles
 from autograd_mini.onnx.trace import Call, ExportError
-from autograd_mini.ops import attention, conv, layer_norm, linalg, normalization, rnn, sparse
+from autograd_mini.ops import attention, conv, layer_norm, linalg, normalization, pool, rnn, sparse
 
 
 @handles(linalg.Linear)
@@ -48,6 +48,16 @@ def _optional(g: Graph, value, dtype: np.dtype) -> list[str]:
 def _or_filled(g: Graph, value, length: int, fill: float, dtype: np.dtype) -> str:
     """A weight or bias, or the constant that stands for its absence (ones or zeros)."""
     return g.value(value, dtype) if value is not None else g.constant(np.full(length, fill, dtype), "filled")
+
+
+@handles(pool.AlongAxes)
+def along_axes(g: Graph, call: Call) -> str:
+    """rows @ x @ colsᵀ (adaptive average pooling, and F.avg_pool*): two MatMuls by constants."""
+    x, rows, cols = call.inputs[0], call.options["rows"], call.options["cols"]
+    if x.dtype.kind != "f":
+        raise ExportError(f"average pooling of {x.dtype} values (truncated back to integers) has no mapping")
+    out = g.node("MatMul", [g.value(x), g.constant(cols.T.astype(x.dtype), "pool_cols")])
+    return out if rows is None else g.node("MatMul", [g.constant(rows.astype(x.dtype), "pool_rows"), out])
 
 
 @handles(normalization.Normalize)

@@ -1,5 +1,6 @@
-"""Modules exported whole: pooling (whose ops pick by the data, so only the module says what it
-computes) and the LSTM (one ONNX LSTM per layer, whose length and batch stay free).
+"""Modules exported whole: pooling (max-pooling's op picks by indices found in the data, so only
+the module says what it computes; average pooling reads better as AveragePool than as its
+matrices) and the LSTM (one ONNX LSTM per layer, whose length and batch stay free).
 """
 
 from __future__ import annotations
@@ -8,8 +9,13 @@ import numpy as np
 
 from autograd_mini import nn
 from autograd_mini.onnx.graph import Graph
-from autograd_mini.onnx.registry import MODULES, handles
+from autograd_mini.onnx.registry import HINTS, MODULES, handles
 from autograd_mini.onnx.trace import Call, ExportError
+from autograd_mini.ops import pool
+
+# Max-pooling's op picks by indices computed from the data; only the module says what window
+# they stand for, so F.max_pool2d and friends cannot be exported.
+HINTS[pool.PickPlanes] = "max-pooling exports from the nn.MaxPool1d and nn.MaxPool2d modules, not F.max_pool*"
 
 
 def _tuple(value, n: int) -> list[int]:
@@ -40,14 +46,6 @@ def avg_pool(g: Graph, call: Call) -> str:
     include_pad = int(bool(module.count_include_pad))
     x = g.value(call.inputs[0])
     return g.node("AveragePool", [x], count_include_pad=include_pad, **_window(module, n))
-
-
-@handles(nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, table=MODULES)
-def adaptive_avg_pool(g: Graph, call: Call) -> str:
-    size = call.kind.output_size
-    if any(s != 1 for s in (size if isinstance(size, (tuple, list)) else [size])):
-        raise ExportError(f"adaptive average pooling to {size} has no mapping; to 1 it is GlobalAveragePool")
-    return g.node("GlobalAveragePool", [g.value(call.inputs[0])])
 
 
 # ---- the LSTM ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 OPS: dict[type, Callable] = {}  # op class (exactly: a subclass is another op) -> handler
 MODULES: dict[type, Callable] = {}  # module class exported as one piece -> handler
+HINTS: dict[type, str] = {}  # op class with no handler -> what to do instead, for the error
 
 
 def handles(*kinds: type, table: dict[type, Callable] = OPS) -> Callable[[Callable], Callable]:
