@@ -185,6 +185,16 @@ def test_lstm_with_initial_state_and_every_layout(options):
     agree(model, session, *inputs(7))
 
 
+def test_an_lstm_given_its_state_by_keyword_is_refused():
+    class ByKeyword(Recurrent):
+        def forward(self, x, h, c):
+            return self.lstm(x, hx=(h, c))[0]
+
+    am.manual_seed(0)
+    with pytest.raises(am.onnx.ExportError, match="LSTM at lstm .* by keyword.* pass them by position"):
+        am.onnx.export(ByKeyword(), (am.randn(4, 2, 3), am.randn(1, 2, 5), am.randn(1, 2, 5)), io.BytesIO())
+
+
 def test_lstm_cell_and_a_model_that_detaches():
     am.manual_seed(0)
     cell = nn.LSTMCell(3, 4)

@@ -11,7 +11,7 @@ import numpy as np
 from autograd_mini.nn.module import Module
 from autograd_mini.onnx.graph import Graph, onnx_module
 from autograd_mini.onnx.registry import HINTS, MODULES, OPS
-from autograd_mini.onnx.trace import Call, ExportError, mark_dynamic, record, tensors_in
+from autograd_mini.onnx.trace import Call, ExportError, check_whole_call, mark_dynamic, record, tensors_in
 from autograd_mini.serialization._archive import write_atomically
 from autograd_mini.tensor import Tensor
 
@@ -101,6 +101,8 @@ def _emit(graph: Graph, call: Call) -> None:
         hint = HINTS.get(call.kind) if not isinstance(call.kind, Module) else None
         raise ExportError(f"export: the {kind} {call.name} (at {call.where}) has no ONNX mapping"
                           + (f": {hint}" if hint else ""))
+    if isinstance(call.kind, Module):
+        check_whole_call(call)
     try:
         names = handler(graph, call)
     except ExportError as error:

@@ -106,6 +106,18 @@ def record(model: Module, args: tuple, whole: tuple[type, ...]) -> tuple[list[Ca
     return recorder.calls, output
 
 
+def check_whole_call(call: Call) -> None:
+    """Refuse a module exported whole that was given arguments by keyword (lstm(x, hx=state)):
+    forward hooks see only the positional ones, so the module runs again on those, and its
+    output must be what was recorded."""
+    with no_grad():
+        again = call.kind(*call.inputs)
+    if not all(np.array_equal(a._array, b._array, equal_nan=True)
+               for a, b in zip(tensors_in(again), tensors_in(call.output))):
+        raise ExportError(f"export: the {call.name} at {call.where} was given arguments by keyword, which "
+                          "the exporter does not see: pass them by position, as lstm(x, (h, c))")
+
+
 def mark_dynamic(first: list[Call], second: list[Call], known: tuple[set[int], set[int]]) -> None:
     """Set each call's dynamic dims by comparing it with its twin of the longer record.
 
