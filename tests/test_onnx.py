@@ -168,10 +168,10 @@ class Recurrent(nn.Module):
 
 
 @pytest.mark.parametrize("options", [dict(num_layers=2, batch_first=True, bidirectional=True),
-                                     dict(bias=False), dict(num_layers=3)])
+                                     dict(bias=False), dict(num_layers=3, dropout=0.5)])
 def test_lstm_with_initial_state_and_every_layout(options):
     am.manual_seed(0)
-    model = Recurrent(**options)
+    model = Recurrent(**options).train()  # exported in eval mode, without dropout
     layers = options.get("num_layers", 1) * (2 if options.get("bidirectional") else 1)
     batch_axis = 0 if options.get("batch_first") else 1
 
@@ -181,6 +181,8 @@ def test_lstm_with_initial_state_and_every_layout(options):
 
     _, session = exported(model, inputs(2), input_names=["x", "h0", "c0"],
                           dynamic_axes={"x": {batch_axis: "n"}, "h0": {1: "n"}, "c0": {1: "n"}})
+    assert model.training
+    model.eval()
     agree(model, session, *inputs(2))
     agree(model, session, *inputs(7))
 
@@ -259,6 +261,13 @@ def test_a_constant_that_depends_on_the_batch_is_refused_with_dynamic_axes():
     message = r"Add at body.1 \(Block\) takes a constant of shape \(2, 3\) .* dynamic axes \(\(3, 3\)"
     with pytest.raises(am.onnx.ExportError, match=message):
         am.onnx.export(model, am.randn(2, 3), io.BytesIO(), dynamic_axes={"input_0": [0]})
+
+
+def test_names_given_by_the_user_stay_theirs():
+    model = Outer(lambda x: x + 1)
+    proto, session = exported(model, am.randn(2, 3), input_names=["gemm"], output_names=["add"])
+    assert [i.name for i in proto.graph.input] == ["gemm"] and [o.name for o in proto.graph.output] == ["add"]
+    agree(model, session, am.randn(2, 3))
 
 
 def test_bad_names_and_axes_are_refused():

@@ -11,7 +11,7 @@ import numpy as np
 from autograd_mini.nn.module import Module
 from autograd_mini.onnx.graph import Graph, onnx_module
 from autograd_mini.onnx.registry import HINTS, MODULES, OPS
-from autograd_mini.onnx.trace import Call, ExportError, check_whole_call, mark_dynamic, record, tensors_in
+from autograd_mini.onnx.trace import Call, ExportError, mark_dynamic, record, tensors_in
 from autograd_mini.serialization._archive import write_atomically
 from autograd_mini.tensor import Tensor
 
@@ -71,6 +71,7 @@ def export(
         raise ValueError(f"export: dynamic_axes names {sorted(unknown)}, which are neither inputs "
                          f"{list(input_names)} nor outputs {list(output_names)}")
     graph = Graph(opset_version, state)
+    graph.reserve(output_names)
     graph_inputs = []
     for tensor, name in zip(inputs, input_names):
         axes = dynamic_axes.get(name, {})
@@ -78,19 +79,23 @@ def export(
         graph_inputs.append(graph.value_info(name, tensor._array, [axes.get(i) for i in range(tensor.ndim)]))
     for call in calls:
         _emit(graph, call)
-    graph_outputs = []
-    for tensor, name in zip(outputs, output_names):
-        value = graph.value(tensor)
-        graph.nodes.append(onnx.helper.make_node("Identity", [value], [name], name=f"{name}_node"))
-        dynamic = graph.dynamic.get(value, ())
-        axes = dynamic_axes.get(name, {})
-        dims = [axes.get(i, f"{name}_dim_{i}" if i < len(dynamic) and dynamic[i] else None)
-                for i in range(tensor.ndim)]
-        graph_outputs.append(graph.value_info(name, tensor._array, dims))
+    graph_outputs = [_output(graph, tensor, name, dynamic_axes.get(name, {}))
+                     for tensor, name in zip(outputs, output_names)]
     proto = graph.model(graph_inputs, graph_outputs, producer="autograd_mini")
     onnx.checker.check_model(proto, full_check=True)
     data = proto.SerializeToString()
     write_atomically(f, lambda file: file.write(data))
+
+
+def _output(graph: Graph, tensor: Tensor, name: str, axes: dict[int, str]) -> Any:
+    """The graph output name, an Identity of the value tensor holds; its dims named by axes, or
+    made up for those the second record found dynamic."""
+    value = graph.value(tensor)
+    graph.nodes.append(graph.onnx.helper.make_node("Identity", [value], [name], name=f"{name}_node"))
+    dynamic = graph.dynamic.get(value, ())
+    dims = [axes.get(i, f"{name}_dim_{i}" if i < len(dynamic) and dynamic[i] else None)
+            for i in range(tensor.ndim)]
+    return graph.value_info(name, tensor._array, dims)
 
 
 def _emit(graph: Graph, call: Call) -> None:
@@ -101,8 +106,6 @@ def _emit(graph: Graph, call: Call) -> None:
         hint = HINTS.get(call.kind) if not isinstance(call.kind, Module) else None
         raise ExportError(f"export: the {kind} {call.name} (at {call.where}) has no ONNX mapping"
                           + (f": {hint}" if hint else ""))
-    if isinstance(call.kind, Module):
-        check_whole_call(call)
     try:
         names = handler(graph, call)
     except ExportError as error:

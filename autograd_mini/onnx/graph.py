@@ -53,8 +53,13 @@ class Graph:
         self._taken.add(name)
         return name
 
+    def reserve(self, names: Sequence[str]) -> None:
+        """Keep names (the graph's outputs) from being given to any other value."""
+        self._taken.update(names)
+
     def bind(self, array: np.ndarray, name: str, dynamic: tuple[bool, ...] | None = None) -> None:
         """Name the value array holds (an input, or what a node computed)."""
+        self._taken.add(name)
         self._names[id(array)] = name
         self._kept.append(array)
         self.dynamic[name] = dynamic or (False,) * array.ndim

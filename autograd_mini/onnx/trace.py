@@ -103,6 +103,9 @@ def record(model: Module, args: tuple, whole: tuple[type, ...]) -> tuple[list[Ca
         function.observer = None
         for handle in handles:
             handle.remove()
+    for call in recorder.calls:
+        if isinstance(call.kind, Module):
+            check_whole_call(call)
     return recorder.calls, output
 
 
