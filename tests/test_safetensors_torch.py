@@ -65,3 +65,20 @@ def test_a_pytorch_file_for_another_shape_names_the_key_and_shapes(tmp_path):
     safetensors_torch.save_file(torch.nn.Linear(3, 7).state_dict(), str(path))
     with pytest.raises(RuntimeError, match=r"size mismatch for weight: .*\[7, 3\].*\[4, 3\]"):
         am.nn.Linear(3, 4).load_state_dict(am.load(path))
+
+
+def test_batch_norm_running_statistics_and_their_counter_pass_both_ways(tmp_path):
+    torch.manual_seed(0)
+    theirs = torch.nn.Sequential(torch.nn.Conv2d(1, 3, 3), torch.nn.BatchNorm2d(3), torch.nn.ReLU())
+    theirs(torch.randn(4, 1, 6, 6))  # training mode: the running statistics move, the counter counts
+    theirs.eval()
+    path = tmp_path / "bn.safetensors"
+    safetensors_torch.save_file(theirs.state_dict(), str(path))
+    ours = am.nn.Sequential(am.nn.Conv2d(1, 3, 3), am.nn.BatchNorm2d(3), am.nn.ReLU()).eval()
+    ours.load_state_dict(am.load(path))
+    assert ours[1].num_batches_tracked.item() == 1 and ours[1].num_batches_tracked.dtype == np.int64
+    outputs_agree(ours, theirs, am.randn(2, 1, 6, 6))
+    am.save(ours.state_dict(), path)
+    back = safetensors_torch.load_file(str(path))
+    assert back["1.num_batches_tracked"].dtype == torch.int64 and back["1.num_batches_tracked"].shape == ()
+    assert torch.equal(back["1.running_var"], theirs.state_dict()["1.running_var"])
