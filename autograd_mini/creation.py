@@ -107,6 +107,16 @@ def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:
     return t
 
 
+def from_dlpack(ext_tensor: Any) -> Tensor:
+    """A tensor sharing memory with any object that exports DLPack on the CPU: a NumPy array, a
+    torch tensor (detached), a JAX or CuPy array copied to the host; the dtype is kept."""
+    if isinstance(ext_tensor, Tensor):
+        return ext_tensor
+    if not hasattr(ext_tensor, "__dlpack__"):
+        raise TypeError(f"from_dlpack: a {type(ext_tensor).__name__} does not export DLPack (no __dlpack__)")
+    return from_numpy(np.from_dlpack(ext_tensor))
+
+
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """data as a tensor, copied only where it must be: a Tensor is returned itself (or converted
     with to(dtype), in the graph); a NumPy array of the dtype asked for (or of any, without

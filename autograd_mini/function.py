@@ -26,6 +26,7 @@ which of them need a gradient, and what forward saved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import count
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,9 @@ from autograd_mini.grad_mode import _mode
 _sequence = count()
 _new = object.__new__  # bound once: the attribute lookup costs on every op
 _BUILT_IN = "autograd_mini."  # the package's own ops, named as PyTorch names its built-in ones
+# While set, called as observer(cls, inputs, options, result) after every op: how the ONNX
+# exporter records a forward pass (autograd_mini/onnx/trace.py). Unset, it costs one test per op.
+observer: Callable[[type, tuple, dict, Any], None] | None = None
 
 if TYPE_CHECKING:
     from autograd_mini.tensor import Tensor
@@ -151,6 +155,8 @@ class Function:
             out.grad_fn, out._requires_grad = ctx, True
         else:
             out.grad_fn, out._requires_grad = None, False
+        if observer is not None:
+            observer(cls, inputs, options, out)
         return out
 
     @classmethod

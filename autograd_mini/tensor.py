@@ -377,10 +377,40 @@ class Tensor:
     # the graph; any other NumPy function raises TypeError instead of silently dropping it.
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """The data for np.asarray(t): shared, unless dtype asks for another dtype or copy=True.
+
+        copy=False refuses (ValueError, as NumPy asks) when dtype would need a copy. Refused
+        while the tensor requires grad, as numpy() is.
+        """
         if _reading_list.get():
             raise _TensorInList
         array = self.numpy()
-        return array if dtype is None else array.astype(dtype, copy=False)
+        converts = dtype is not None and np.dtype(dtype) != array.dtype
+        if copy is False and converts:
+            raise ValueError(
+                f"Unable to avoid copy while creating an array as requested: the tensor holds "
+                f"{array.dtype}, not {np.dtype(dtype)}"
+            )
+        if copy:
+            return array.astype(array.dtype if dtype is None else dtype, copy=True)
+        return array.astype(dtype, copy=False) if converts else array
+
+    def __dlpack__(self, *, stream: Any = None, max_version: tuple[int, int] | None = None,
+                   dl_device: tuple[int, int] | None = None, copy: bool | None = None) -> Any:
+        """A DLPack capsule of the data, shared, for np.from_dlpack(t) and torch.from_dlpack(t).
+
+        Refused (BufferError, as PyTorch raises) while the tensor requires grad.
+        """
+        if self.requires_grad:
+            raise BufferError(
+                "__dlpack__: this tensor requires grad, and the data would leave the graph silently; "
+                "export t.detach() to say that is intended"
+            )
+        return self._array.__dlpack__(stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """(1, 0): the CPU, where every tensor lives."""
+        return self._array.__dlpack_device__()
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         op = functions.NUMPY_UFUNCS.get(ufunc) if method == "__call__" and not kwargs else None

@@ -12,6 +12,9 @@ The conventions a Markdown page follows (README.md and every docs/**/*.md):
   is a complete pytest file: it is written to that name in the temporary directory and run by
   pytest in a fresh process, and must pass. It does not share the page's namespace.
 * Blocks in any other language (bash, console, toml, ...) are shown and never run.
+* A page whose code needs optional packages says so in a comment, `<!-- requires: torch onnx -->`:
+  its code runs when they are all installed and is skipped otherwise; a page that needs torch is
+  a `-m torch` test as well.
 
 Also checked here: each cross-reference to the code, written [text][autograd_mini.module.name],
 names something that exists; the names in the PyTorch table exist; and, when MkDocs with its
@@ -118,8 +121,24 @@ def test_collector_leaves_text_after_prose_alone():
 # ---- running the pages --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", PAGES, ids=page_id)
+_REQUIRES = re.compile(r"<!-- requires: ([\w. ]+) -->")
+
+
+def requirements(page: Path) -> list[str]:
+    """The optional packages a page's code needs, from its `<!-- requires: ... -->` comment."""
+    match = _REQUIRES.search(page.read_text(encoding="utf-8"))
+    return match.group(1).split() if match else []
+
+
+def page_params() -> list:
+    return [pytest.param(page, id=page_id(page), marks=[pytest.mark.torch] * ("torch" in requirements(page)))
+            for page in PAGES]
+
+
+@pytest.mark.parametrize("page", page_params())
 def test_page_code_runs_and_prints_what_the_page_shows(page, tmp_path, monkeypatch):
+    for module in requirements(page):
+        pytest.importorskip(module)
     monkeypatch.chdir(tmp_path)
     namespace = {"__name__": "__docs__"}
     for block in fenced_blocks(page.read_text(encoding="utf-8")):

@@ -8,6 +8,9 @@ and only for classes load may build: autograd_mini's own, those allowlisted with
 `add_safe_globals` or `safe_globals`, and with `weights_only=False` any Module subclass of an
 imported module. Writes go to a temporary file that is then renamed over the target, so a failed
 save never leaves a half-written checkpoint in its place.
+
+save and load also read and write the safetensors format (see _safetensors.py), which holds a
+flat dict of tensors by name and is what PyTorch and the Hub exchange weights in.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import os
 from typing import IO, Any
 
-from autograd_mini.serialization import _archive
+from autograd_mini.serialization import _archive, _safetensors
 from autograd_mini.serialization._archive import CheckpointError
 from autograd_mini.serialization._modules import (
     add_safe_globals,
@@ -32,8 +35,13 @@ __all__ = [
 ]
 
 
-def save(obj: Any, f: str | os.PathLike | IO[bytes]) -> None:
+def save(obj: Any, f: str | os.PathLike | IO[bytes], format: str | None = None) -> None:
     """Write obj to f, a path or a binary file object (io.BytesIO, a file opened "wb").
+
+    The format is "npz" (the default) or "safetensors", chosen by format= or else by a path's
+    suffix: `save(model.state_dict(), "model.safetensors")` writes a file that
+    `safetensors.torch.load_file` reads, which holds only a flat dict of tensors by name (a
+    TypeError says so for anything else). What follows is of the npz format, which holds more.
 
     obj is a Module, or nested dicts/lists/tuples of Tensors, ndarrays, Python scalars, NumPy
     dtypes and Modules: `{"model": model, "optimizer": opt.state_dict(), "epoch": 3}`. A Module
@@ -46,6 +54,9 @@ def save(obj: Any, f: str | os.PathLike | IO[bytes]) -> None:
     cannot store (a function, an open file, another object; a Module with forward hooks), and
     for a whole Optimizer, whose state_dict() is what to save.
     """
+    if _format_of(f, format, "save") == "safetensors":
+        _safetensors.save(obj, f)
+        return
     writer = Writer()
     root = writer.encode(obj, "")
     _archive.write(f, writer.arrays, {"format": _archive.FORMAT, "version": _archive.VERSION, "root": root})
@@ -55,10 +66,16 @@ def load(
     f: str | os.PathLike | IO[bytes],
     map_location: Any = None,
     weights_only: bool | None = None,
+    format: str | None = None,
     **kwargs: Any,
 ) -> Any:
     """Read what save() wrote, from a path or a binary file object: the same structure, with
     Tensors, Parameters, ndarrays, tuples, int keys and Modules.
+
+    A safetensors file (format="safetensors", or a path ending in ".safetensors"), such as one
+    written by `safetensors.torch.save_file(torch_model.state_dict(), path)`, comes back as a
+    dict of Tensors by name, with the file's dtypes and shapes, ready for load_state_dict; a
+    truncated one raises CheckpointError naming the tensor cut short and its shape.
 
     weights_only=True (the default, as in PyTorch) rebuilds autograd_mini's own Modules and the
     classes on the allowlist (`add_safe_globals`, `safe_globals`); weights_only=False also
@@ -74,6 +91,8 @@ def load(
     if kwargs:
         raise TypeError(f"load() got unexpected keyword arguments {sorted(kwargs)}")
     _check_map_location(map_location)
+    if _format_of(f, format, "load") == "safetensors":
+        return _safetensors.load(f)
     source, arrays, structure = _archive.read(f)
     reader = Reader(arrays, weights_only is not False, source)
     try:
@@ -92,6 +111,16 @@ def get_unsafe_globals_in_checkpoint(f: str | os.PathLike | IO[bytes]) -> list[s
     """
     _, _, structure = _archive.read(f)
     return unsafe_class_names(structure.get("root"))
+
+
+def _format_of(f: Any, format: str | None, caller: str) -> str:
+    """ "npz" or "safetensors": format if given, else by the suffix of a path."""
+    if format is None:
+        is_path = isinstance(f, (str, os.PathLike))
+        return "safetensors" if is_path and os.fspath(f).endswith(_safetensors.SUFFIX) else "npz"
+    if format not in ("npz", "safetensors"):
+        raise ValueError(f"{caller}: format must be 'npz' or 'safetensors', not {format!r}")
+    return format
 
 
 def _check_map_location(map_location: Any) -> None:

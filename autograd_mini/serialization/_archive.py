@@ -14,6 +14,7 @@ import json
 import math
 import os
 import zipfile
+from collections.abc import Callable
 from typing import IO, Any
 
 import numpy as np
@@ -38,8 +39,14 @@ def write(f: str | os.PathLike | IO[bytes], arrays: dict[str, np.ndarray], struc
     """
     text = json.dumps(structure, allow_nan=True).encode()
     entries = {**arrays, STRUCTURE: np.frombuffer(text, dtype=np.uint8)}
+    write_atomically(f, lambda file: np.savez(file, **entries))
+
+
+def write_atomically(f: str | os.PathLike | IO[bytes], write_to: Callable[[IO[bytes]], None]) -> None:
+    """Call write_to(file) on f itself if it is a file object; for a path, on a temporary file
+    of the same directory, then renamed over the path once everything is written."""
     if hasattr(f, "write"):
-        np.savez(f, **entries)
+        write_to(f)
         return
     path = os.fspath(f)
     directory, name = os.path.split(os.path.abspath(path))
@@ -48,7 +55,7 @@ def write(f: str | os.PathLike | IO[bytes], arrays: dict[str, np.ndarray], struc
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as file:
-            np.savez(file, **entries)
+            write_to(file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
@@ -64,13 +71,7 @@ def read(f: str | os.PathLike | IO[bytes]) -> tuple[str, dict[str, np.ndarray], 
     truncated one, an entry that is not an .npy array or declares more data than it holds, object
     arrays, and a missing or unparsable structure entry.
     """
-    if hasattr(f, "read"):
-        source, what, data = repr(f), "data", f.read()
-    else:
-        path = os.fspath(f)
-        with open(path, "rb") as file:  # a missing or unreadable file raises OSError, as open() does
-            data = file.read()
-        source, what = repr(path), "file"
+    source, what, data = read_bytes(f)
     head = data[: len(_ZIP_MAGIC)]
     if head != _ZIP_MAGIC:
         raise CheckpointError(
@@ -96,6 +97,15 @@ def read(f: str | os.PathLike | IO[bytes]) -> tuple[str, dict[str, np.ndarray], 
     except (ValueError, AttributeError, RecursionError) as error:
         raise damaged(source, error) from None
     return source, arrays, structure
+
+
+def read_bytes(f: str | os.PathLike | IO[bytes]) -> tuple[str, str, bytes]:
+    """(a name for the source, "file" or "data", everything f holds), f a path or file object."""
+    if hasattr(f, "read"):
+        return repr(f), "data", f.read()
+    path = os.fspath(f)
+    with open(path, "rb") as file:  # a missing or unreadable file raises OSError, as open() does
+        return repr(path), "file", file.read()
 
 
 def damaged(source: str, error: BaseException) -> CheckpointError:
