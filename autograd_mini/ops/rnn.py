@@ -1,16 +1,20 @@
 """The recurrent cells' math: one time step of an Elman RNN, an LSTM and a GRU, with PyTorch's
-weights and gate order.
+weights and gate order, and a whole LSTM layer over a sequence as one node.
 
 Each cell is two matmuls (the input's and the hidden state's, with their biases) and then
-elementwise math on the gates. The LSTM's elementwise part is one fused node, `LstmCell`: it
-runs once per step of every layer, so recording ten small ops there would cost more than the
-arithmetic. The RNN and GRU cells are written with Tensor ops.
+elementwise math on the gates. The LSTM cell's elementwise part is one fused node, `LstmCell`
+(what LSTMCell runs); the LSTM layer runs `LstmLayer`, the whole recurrence of one layer and
+direction in one node, forward and backward through time in NumPy. The RNN and GRU steps are
+written with Tensor ops; their layers project the whole input sequence in one matmul first, so
+each step takes its input gates ready made (the `*_step` functions).
 
 Shapes: x (N, in), h and c (N, H); weight_ih (G·H, in), weight_hh (G·H, H), biases (G·H,),
 with G = 1 (RNN), 3 (GRU: r, z, n) or 4 (LSTM: i, f, g, o).
 """
 
 from __future__ import annotations
+
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -85,21 +89,165 @@ def _activated_gates(input_gates, hidden_gates):
     )
 
 
-# ---- one time step of each cell: (input, state, weights) -> new state -------------------------
+class LstmLayer(Function):
+    """One LSTM layer in one direction, over a whole sequence, as one node.
+
+    input (L, N, in); h0 (N, H_out) and c0 (N, H); weight_ih (4H, in), weight_hh (4H, H_out),
+    bias_ih and bias_hh (4H,) or None, weight_hr (H_out, H) or None (without proj_size,
+    H_out = H). With reverse=True the steps run from the last to the first. The result is
+    (L, N, H_out + H): at each step, the new h and c side by side, `[h_t, c_t]`.
+
+    The input's part of every step's gates is one matmul over the whole sequence; only
+    `h @ weight_hh.T` has to wait for the previous step. Unfused, it is the loop
+
+        for t in steps:  # reversed with reverse=True
+            h, c = lstm_cell(input[t], h, c, weight_ih, weight_hh, bias_ih, bias_hh)
+            h = h @ weight_hr.T  # with proj_size
+            result[t] = cat([h, c], -1)
+
+    which records about ten nodes a step where this records one. Forward and backward are
+    written with what arrays and Tensors share, so under create_graph backward recomputes the
+    forward pass on the saved inputs as Tensors and records both: second derivatives are exact.
+    """
+
+    @staticmethod
+    def forward(ctx, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr, *, reverse):
+        ctx.save_for_backward(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr)
+        ctx.reverse = reverse
+        ctx.steps = steps = _lstm_forward_in_time(
+            input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr, reverse
+        )
+        return np.concatenate(
+            [np.stack([step.h for step in steps]), np.stack([step.c for step in steps])], axis=-1
+        )
+
+    @staticmethod
+    def backward(ctx, grad):
+        saved = ctx.saved_tensors
+        input, h0, _, weight_ih, weight_hh, _, _, weight_hr = saved
+        if isinstance(grad, np.ndarray):
+            steps = ctx.steps
+        else:  # create_graph: recomputed from the inputs, so that they link to the graph
+            steps = _lstm_forward_in_time(*saved, ctx.reverse)
+        need_input, need_h0, need_c0, need_w_ih, need_w_hh, need_b_ih, need_b_hh, need_w_hr = (
+            ctx.needs_input_grad
+        )
+        out = h0.shape[-1]
+        grad_hs, grad_cs = grad[..., :out], grad[..., out:]
+        squared_scale = _gate_scale(weight_hh) ** 2
+        grad_h = grad_c = 0  # what flows back from the step after, into h and c
+        grad_gates, grad_projected = [None] * len(steps), [None] * len(steps)
+        for t in range(len(steps)) if ctx.reverse else reversed(range(len(steps))):
+            step = steps[t]
+            grad_h = grad_projected[t] = grad_h + grad_hs[t]
+            grad_full = grad_h if weight_hr is None else grad_h @ weight_hr  # h = o·tanh(c), projected
+            # c_t reaches the loss directly, through h_t and through c_(t+1).
+            grad_c = grad_c + grad_cs[t] + grad_full * step.o * (1 - step.tanh_c * step.tanh_c)
+            i, f, g, _ = step.gates
+            # d(i, f, g, o) times each activation's derivative (see _lstm_gates).
+            grad_gates[t] = np.concatenate(
+                [grad_c * g, grad_c * step.c_prev, grad_c * i, grad_full * step.tanh_c], axis=-1
+            ) * ((1 - step.tanh_gates * step.tanh_gates) * squared_scale)
+            grad_c = grad_c * f
+            grad_h = grad_gates[t] @ weight_hh
+        # Every step's gates came from the weights in the same way: one matmul each over all steps.
+        flat = np.stack(grad_gates).reshape(-1, weight_hh.shape[0])  # (L·N, 4H)
+        grad_input = (flat @ weight_ih).reshape(input.shape) if need_input else None
+        grad_w_ih = flat.T @ input.reshape(-1, input.shape[-1]) if need_w_ih else None
+        grad_w_hh = None
+        if need_w_hh:
+            grad_w_hh = flat.T @ np.stack([step.h_prev for step in steps]).reshape(-1, out)
+        grad_bias = flat.sum(0) if need_b_ih or need_b_hh else None
+        grad_w_hr = None
+        if need_w_hr:
+            full = np.stack([step.o * step.tanh_c for step in steps])
+            grad_w_hr = np.stack(grad_projected).reshape(-1, out).T @ full.reshape(-1, full.shape[-1])
+        return (
+            grad_input, grad_h if need_h0 else None, grad_c if need_c0 else None, grad_w_ih, grad_w_hh,
+            grad_bias if need_b_ih else None, grad_bias if need_b_hh else None, grad_w_hr,
+        )
 
 
-def rnn_tanh_cell(
-    input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None
-) -> Tensor:
-    """h' = tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)."""
-    return (Linear.apply(input, w_ih, b_ih) + Linear.apply(hx, w_hh, b_hh)).tanh()
+class _LstmStep(NamedTuple):
+    """What one step of LstmLayer keeps for backward: its state in (h_prev, c_prev) and out
+    (h, c), the activated gates (i, f, g, o), their tanh form and tanh(c)."""
+
+    h_prev: Any
+    c_prev: Any
+    tanh_gates: Any
+    gates: tuple
+    tanh_c: Any
+    h: Any
+    c: Any
+
+    @property
+    def o(self):
+        return self.gates[3]
 
 
-def rnn_relu_cell(
-    input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None
-) -> Tensor:
-    """h' = relu(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)."""
-    return (Linear.apply(input, w_ih, b_ih) + Linear.apply(hx, w_hh, b_hh)).relu()
+def _lstm_forward_in_time(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr, reverse):
+    """LstmLayer's forward pass: one _LstmStep per step, in time order."""
+    input_gates = input.reshape(-1, input.shape[-1]) @ weight_ih.T  # every step's at once
+    for bias in (bias_ih, bias_hh):
+        if bias is not None:
+            input_gates = input_gates + bias
+    input_gates = input_gates.reshape(input.shape[:-1] + (weight_ih.shape[0],))  # (L, N, 4H)
+    scale = _gate_scale(weight_hh)
+    offset = 1 - scale
+    hidden = weight_hh.shape[0] // 4
+    h, c = h0, c0
+    steps = [None] * input.shape[0]
+    for t in reversed(range(len(steps))) if reverse else range(len(steps)):
+        tanh_gates = np.tanh((input_gates[t] + h @ weight_hh.T) * scale)
+        activated = tanh_gates * scale + offset  # σ, σ, tanh, σ of the gates (see _gate_scale)
+        i, f, g, o = (activated[..., k * hidden : (k + 1) * hidden] for k in range(4))
+        c_prev, h_prev = c, h
+        c = f * c + i * g
+        tanh_c = np.tanh(c)
+        h = o * tanh_c if weight_hr is None else (o * tanh_c) @ weight_hr.T
+        steps[t] = _LstmStep(h_prev, c_prev, tanh_gates, (i, f, g, o), tanh_c, h, c)
+    return steps
+
+
+def _gate_scale(weight_hh):
+    """(4H,): 1/2 for the sigmoid gates i, f, o and 1 for g, in weight_hh's dtype.
+
+    Every gate is then one tanh: σ(x) = 1/2 + tanh(x/2)/2 and g = tanh(x), so the four
+    activations are tanh(s·x)·s + (1 - s) with s this scale, and their derivative (1 - tanh²)·s².
+    """
+    hidden = weight_hh.shape[0] // 4
+    scale = np.full(4 * hidden, 0.5, dtype=weight_hh.dtype)
+    scale[2 * hidden : 3 * hidden] = 1
+    return scale
+
+
+# ---- one time step of each cell ----------------------------------------------------------------
+# The RNN and GRU steps take input_gates = x @ W_ih.T + b_ih ready made: a cell computes it for
+# its one step, a layer for every step of the sequence in one matmul.
+
+
+def rnn_tanh_step(input_gates: Tensor, hx: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
+    """h' = tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh), the input's part given as input_gates."""
+    return (input_gates + Linear.apply(hx, w_hh, b_hh)).tanh()
+
+
+def rnn_relu_step(input_gates: Tensor, hx: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
+    """h' = relu(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh), the input's part given as input_gates."""
+    return (input_gates + Linear.apply(hx, w_hh, b_hh)).relu()
+
+
+def gru_step(input_gates: Tensor, hx: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
+    """h' = (1 - z)·n + z·h, as PyTorch's GRU, with input_gates = W_i x + b_i for r, z, n:
+
+    r = σ(W_ir x + b_ir + W_hr h + b_hr), z = σ(W_iz x + b_iz + W_hz h + b_hz),
+    n = tanh(W_in x + b_in + r·(W_hn h + b_hn)).
+    """
+    input_r, input_z, input_n = input_gates.chunk(3, -1)
+    hidden_r, hidden_z, hidden_n = Linear.apply(hx, w_hh, b_hh).chunk(3, -1)
+    reset = (input_r + hidden_r).sigmoid()
+    update = (input_z + hidden_z).sigmoid()
+    new = (input_n + reset * hidden_n).tanh()
+    return new + update * (hx - new)
 
 
 def lstm_cell(
@@ -115,19 +263,3 @@ def lstm_cell(
     joint = LstmCell.apply(Linear.apply(input, w_ih, b_ih), Linear.apply(hx, w_hh, b_hh), cx)
     hidden = cx.shape[-1]
     return joint[..., :hidden], joint[..., hidden:]
-
-
-def gru_cell(
-    input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None
-) -> Tensor:
-    """h' = (1 - z)·n + z·h, as PyTorch's GRU:
-
-    r = σ(W_ir x + b_ir + W_hr h + b_hr), z = σ(W_iz x + b_iz + W_hz h + b_hz),
-    n = tanh(W_in x + b_in + r·(W_hn h + b_hn)).
-    """
-    input_r, input_z, input_n = Linear.apply(input, w_ih, b_ih).chunk(3, -1)
-    hidden_r, hidden_z, hidden_n = Linear.apply(hx, w_hh, b_hh).chunk(3, -1)
-    reset = (input_r + hidden_r).sigmoid()
-    update = (input_z + hidden_z).sigmoid()
-    new = (input_n + reset * hidden_n).tanh()
-    return new + update * (hx - new)
