@@ -114,111 +114,114 @@ class LstmLayer(Function):
     def forward(ctx, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr, *, reverse):
         ctx.save_for_backward(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr)
         ctx.reverse = reverse
-        ctx.steps = steps = _lstm_forward_in_time(
+        ctx.run = run = _lstm_through_time(
             input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr, reverse
         )
-        return np.concatenate(
-            [np.stack([step.h for step in steps]), np.stack([step.c for step in steps])], axis=-1
-        )
+        return np.concatenate([run.h, run.c], axis=-1)
 
     @staticmethod
     def backward(ctx, grad):
         saved = ctx.saved_tensors
-        input, h0, _, weight_ih, weight_hh, _, _, weight_hr = saved
+        input, h0, c0, weight_ih, weight_hh, _, _, weight_hr = saved
+        reverse = ctx.reverse
         if isinstance(grad, np.ndarray):
-            steps = ctx.steps
+            run = ctx.run
         else:  # create_graph: recomputed from the inputs, so that they link to the graph
-            steps = _lstm_forward_in_time(*saved, ctx.reverse)
+            run = _lstm_through_time(*saved, reverse)
         need_input, need_h0, need_c0, need_w_ih, need_w_hh, need_b_ih, need_b_hh, need_w_hr = (
             ctx.needs_input_grad
         )
-        out = h0.shape[-1]
+        out, hidden = h0.shape[-1], c0.shape[-1]
+        # What does not wait for the step after, for every step at once. A gate's gradient is
+        # d(c_t)·(g, c_(t-1), i) for i, f, g and d(h_t)·tanh(c_t) for o, times the activation's
+        # derivative, which from the activated gates a is s² - (a - (1 - s))² (see _gate_scale).
+        scale, offset = _gate_scale(weight_hh)
+        i, f, g, o = (run.gates[..., k * hidden : (k + 1) * hidden] for k in range(4))
+        derivative = scale * scale - (run.gates - offset) * (run.gates - offset)
+        gate_factors = np.concatenate([g, _previous(run.c, c0, reverse), i, run.tanh_c], axis=-1) * derivative
+        h_by_c = o * (1 - run.tanh_c * run.tanh_c)  # d(h_t)/d(c_t), before the projection
         grad_hs, grad_cs = grad[..., :out], grad[..., out:]
-        squared_scale = _gate_scale(weight_hh) ** 2
         grad_h = grad_c = 0  # what flows back from the step after, into h and c
-        grad_gates, grad_projected = [None] * len(steps), [None] * len(steps)
-        for t in range(len(steps)) if ctx.reverse else reversed(range(len(steps))):
-            step = steps[t]
-            grad_h = grad_projected[t] = grad_h + grad_hs[t]
-            grad_full = grad_h if weight_hr is None else grad_h @ weight_hr  # h = o·tanh(c), projected
-            # c_t reaches the loss directly, through h_t and through c_(t+1).
-            grad_c = grad_c + grad_cs[t] + grad_full * step.o * (1 - step.tanh_c * step.tanh_c)
-            i, f, g, _ = step.gates
-            # d(i, f, g, o) times each activation's derivative (see _lstm_gates).
-            grad_gates[t] = np.concatenate(
-                [grad_c * g, grad_c * step.c_prev, grad_c * i, grad_full * step.tanh_c], axis=-1
-            ) * ((1 - step.tanh_gates * step.tanh_gates) * squared_scale)
-            grad_c = grad_c * f
+        grad_gates, grad_outputs = [None] * len(i), [None] * len(i)
+        for t in range(len(i)) if reverse else reversed(range(len(i))):
+            grad_h = grad_outputs[t] = grad_h + grad_hs[t]
+            grad_full = grad_h if weight_hr is None else grad_h @ weight_hr  # before the projection
+            grad_c = grad_c + grad_cs[t] + grad_full * h_by_c[t]  # c_t reaches the loss through h_t too
+            grad_gates[t] = np.concatenate([grad_c, grad_c, grad_c, grad_full], axis=-1) * gate_factors[t]
+            grad_c = grad_c * f[t]
             grad_h = grad_gates[t] @ weight_hh
         # Every step's gates came from the weights in the same way: one matmul each over all steps.
-        flat = np.stack(grad_gates).reshape(-1, weight_hh.shape[0])  # (L·N, 4H)
+        flat = np.stack(grad_gates).reshape(-1, 4 * hidden)  # (L·N, 4H)
         grad_input = (flat @ weight_ih).reshape(input.shape) if need_input else None
         grad_w_ih = flat.T @ input.reshape(-1, input.shape[-1]) if need_w_ih else None
-        grad_w_hh = None
-        if need_w_hh:
-            grad_w_hh = flat.T @ np.stack([step.h_prev for step in steps]).reshape(-1, out)
+        grad_w_hh = flat.T @ _previous(run.h, h0, reverse).reshape(-1, out) if need_w_hh else None
         grad_bias = flat.sum(0) if need_b_ih or need_b_hh else None
         grad_w_hr = None
         if need_w_hr:
-            full = np.stack([step.o * step.tanh_c for step in steps])
-            grad_w_hr = np.stack(grad_projected).reshape(-1, out).T @ full.reshape(-1, full.shape[-1])
+            grad_w_hr = np.stack(grad_outputs).reshape(-1, out).T @ (o * run.tanh_c).reshape(-1, hidden)
         return (
             grad_input, grad_h if need_h0 else None, grad_c if need_c0 else None, grad_w_ih, grad_w_hh,
             grad_bias if need_b_ih else None, grad_bias if need_b_hh else None, grad_w_hr,
         )
 
 
-class _LstmStep(NamedTuple):
-    """What one step of LstmLayer keeps for backward: its state in (h_prev, c_prev) and out
-    (h, c), the activated gates (i, f, g, o), their tanh form and tanh(c)."""
+class _LstmRun(NamedTuple):
+    """LstmLayer's forward pass, every step stacked in time order: the activated gates
+    (L, N, 4H), tanh of the cell (L, N, H), and the new h (L, N, H_out) and c (L, N, H)."""
 
-    h_prev: Any
-    c_prev: Any
-    tanh_gates: Any
-    gates: tuple
+    gates: Any
     tanh_c: Any
     h: Any
     c: Any
 
-    @property
-    def o(self):
-        return self.gates[3]
 
-
-def _lstm_forward_in_time(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr, reverse):
-    """LstmLayer's forward pass: one _LstmStep per step, in time order."""
+def _lstm_through_time(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr, reverse):
+    """LstmLayer's forward pass, as an _LstmRun."""
+    scale, offset = _gate_scale(weight_hh)
     input_gates = input.reshape(-1, input.shape[-1]) @ weight_ih.T  # every step's at once
     for bias in (bias_ih, bias_hh):
         if bias is not None:
             input_gates = input_gates + bias
-    input_gates = input_gates.reshape(input.shape[:-1] + (weight_ih.shape[0],))  # (L, N, 4H)
-    scale = _gate_scale(weight_hh)
-    offset = 1 - scale
+    # The gates are wanted times `scale` (see _gate_scale): so are the input's and the weights.
+    input_gates = (input_gates * scale).reshape(input.shape[:-1] + (weight_ih.shape[0],))
+    hidden_weight = _transposed(weight_hh * scale[:, None])  # (H_out, 4H)
+    projection = None if weight_hr is None else _transposed(weight_hr)
     hidden = weight_hh.shape[0] // 4
     h, c = h0, c0
-    steps = [None] * input.shape[0]
-    for t in reversed(range(len(steps))) if reverse else range(len(steps)):
-        tanh_gates = np.tanh((input_gates[t] + h @ weight_hh.T) * scale)
-        activated = tanh_gates * scale + offset  # σ, σ, tanh, σ of the gates (see _gate_scale)
+    gates, tanh_cs, hs, cs = ([None] * input.shape[0] for _ in range(4))
+    for t in reversed(range(len(hs))) if reverse else range(len(hs)):
+        activated = np.tanh(input_gates[t] + h @ hidden_weight) * scale + offset  # σ, σ, tanh, σ
         i, f, g, o = (activated[..., k * hidden : (k + 1) * hidden] for k in range(4))
-        c_prev, h_prev = c, h
         c = f * c + i * g
         tanh_c = np.tanh(c)
-        h = o * tanh_c if weight_hr is None else (o * tanh_c) @ weight_hr.T
-        steps[t] = _LstmStep(h_prev, c_prev, tanh_gates, (i, f, g, o), tanh_c, h, c)
-    return steps
+        h = o * tanh_c if projection is None else (o * tanh_c) @ projection
+        gates[t], tanh_cs[t], hs[t], cs[t] = activated, tanh_c, h, c
+    return _LstmRun(np.stack(gates), np.stack(tanh_cs), np.stack(hs), np.stack(cs))
 
 
 def _gate_scale(weight_hh):
-    """(4H,): 1/2 for the sigmoid gates i, f, o and 1 for g, in weight_hh's dtype.
+    """(scale, offset), both (4H,) in weight_hh's dtype: s = 1/2 for the sigmoid gates i, f, o
+    and 1 for g, and 1 - s.
 
     Every gate is then one tanh: σ(x) = 1/2 + tanh(x/2)/2 and g = tanh(x), so the four
-    activations are tanh(s·x)·s + (1 - s) with s this scale, and their derivative (1 - tanh²)·s².
+    activations are tanh(s·x)·s + (1 - s), and their derivative is (1 - tanh(s·x)²)·s².
     """
     hidden = weight_hh.shape[0] // 4
     scale = np.full(4 * hidden, 0.5, dtype=weight_hh.dtype)
     scale[2 * hidden : 3 * hidden] = 1
-    return scale
+    return scale, 1 - scale
+
+
+def _transposed(weight):
+    """weight.T, in row-major order for an array: `h @ weight.T` runs twice as fast on that copy."""
+    return np.ascontiguousarray(weight.T) if isinstance(weight, np.ndarray) else weight.T
+
+
+def _previous(states, first, reverse):
+    """The state each step starts from, (L, N, S): `first` (N, S) for the first step to run,
+    the state (L, N, S) of the step before it for the others."""
+    first = first.reshape((1,) + first.shape)
+    return np.concatenate([states[1:], first]) if reverse else np.concatenate([first, states[:-1]])
 
 
 # ---- one time step of each cell ----------------------------------------------------------------
