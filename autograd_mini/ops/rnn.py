@@ -137,7 +137,8 @@ class LstmLayer(Function):
         # derivative, which from the activated gates a is s² - (a - (1 - s))² (see _gate_scale).
         scale, offset = _gate_scale(weight_hh)
         i, f, g, o = (run.gates[..., k * hidden : (k + 1) * hidden] for k in range(4))
-        derivative = scale * scale - (run.gates - offset) * (run.gates - offset)
+        centred = run.gates - offset
+        derivative = scale * scale - centred * centred
         gate_factors = np.concatenate([g, _previous(run.c, c0, reverse), i, run.tanh_c], axis=-1) * derivative
         h_by_c = o * (1 - run.tanh_c * run.tanh_c)  # d(h_t)/d(c_t), before the projection
         grad_hs, grad_cs = grad[..., :out], grad[..., out:]
@@ -151,14 +152,14 @@ class LstmLayer(Function):
             grad_c = grad_c * f[t]
             grad_h = grad_gates[t] @ weight_hh
         # Every step's gates came from the weights in the same way: one matmul each over all steps.
-        flat = np.stack(grad_gates).reshape(-1, 4 * hidden)  # (L·N, 4H)
+        flat = np.concatenate(grad_gates)  # (L·N, 4H)
         grad_input = (flat @ weight_ih).reshape(input.shape) if need_input else None
         grad_w_ih = flat.T @ input.reshape(-1, input.shape[-1]) if need_w_ih else None
         grad_w_hh = flat.T @ _previous(run.h, h0, reverse).reshape(-1, out) if need_w_hh else None
         grad_bias = flat.sum(0) if need_b_ih or need_b_hh else None
         grad_w_hr = None
         if need_w_hr:
-            grad_w_hr = np.stack(grad_outputs).reshape(-1, out).T @ (o * run.tanh_c).reshape(-1, hidden)
+            grad_w_hr = np.concatenate(grad_outputs).T @ (o * run.tanh_c).reshape(-1, hidden)
         return (
             grad_input, grad_h if need_h0 else None, grad_c if need_c0 else None, grad_w_ih, grad_w_hh,
             grad_bias if need_b_ih else None, grad_bias if need_b_hh else None, grad_w_hr,
@@ -196,7 +197,7 @@ def _lstm_through_time(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, we
         tanh_c = np.tanh(c)
         h = o * tanh_c if projection is None else (o * tanh_c) @ projection
         gates[t], tanh_cs[t], hs[t], cs[t] = activated, tanh_c, h, c
-    return _LstmRun(np.stack(gates), np.stack(tanh_cs), np.stack(hs), np.stack(cs))
+    return _LstmRun(*(_stacked(steps) for steps in (gates, tanh_cs, hs, cs)))
 
 
 def _gate_scale(weight_hh):
@@ -215,6 +216,11 @@ def _gate_scale(weight_hh):
 def _transposed(weight):
     """weight.T, in row-major order for an array: `h @ weight.T` runs twice as fast on that copy."""
     return np.ascontiguousarray(weight.T) if isinstance(weight, np.ndarray) else weight.T
+
+
+def _stacked(steps):
+    """np.stack(steps) for same-shaped steps, as one concatenation: without np.stack's view per step."""
+    return np.concatenate(steps).reshape((len(steps),) + steps[0].shape)
 
 
 def _previous(states, first, reverse):
