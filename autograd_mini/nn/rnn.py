@@ -2,12 +2,12 @@
 GRUCell (one time step), and the layers RNN, LSTM and GRU (whole sequences, stacked, optionally
 bidirectional). Their math is in ops/rnn.py.
 
-A layer runs each of its layers and directions over the whole sequence at once: the input's part
-of every step's gates is one matmul, then the steps follow one another. An LSTM layer and
-direction is one recorded node (ops.rnn.LstmLayer), whose backward runs back through time in a
-loop; an RNN or GRU layer unrolls its step over the sequence as Tensor ops, so backpropagation
-through time is an ordinary backward pass over the recorded graph. Neither recurses, at any
-length. Each step reuses the layer's weights; their gradients add up over the steps.
+A layer hands each of its layers and directions the whole sequence. An LSTM layer and direction
+is one recorded node (ops.rnn.LstmLayer): the input's part of every step's gates is one matmul,
+and its backward runs back through time in a loop. An RNN or GRU layer unrolls its step over the
+sequence as Tensor ops, so backpropagation through time is an ordinary backward pass over the
+recorded graph. Neither recurses, at any length. Each step reuses the layer's weights; their
+gradients add up over the steps.
 
 Shapes, with L the sequence length, N the batch, D = 2 if bidirectional else 1, and H_out =
 proj_size or hidden_size:
@@ -308,14 +308,17 @@ class RNNBase(Module):
         """One RNN or GRU layer in one direction over sequence (L, N, H_in): its output at every
         step (L, N, H) and its final state (N, H).
 
-        The input's part of every step's gates is one matmul over the whole sequence.
+        Each step projects its own input: projecting the whole sequence in one matmul and then
+        slicing the steps out costs more in backward, where each step's slice sends back a
+        gradient the size of the whole projection, than the matmuls it saves.
         """
         w = weights
-        input_gates = Linear.apply(sequence, w["weight_ih"], w["bias_ih"]).unbind(0)
+        inputs = sequence.unbind(0)
         step = _STEPS[self.mode]
-        outputs: list[Tensor] = [None] * len(input_gates)  # type: ignore[list-item]
+        outputs: list[Tensor] = [None] * len(inputs)  # type: ignore[list-item]
         for t in reversed(range(len(outputs))) if reverse else range(len(outputs)):
-            state = outputs[t] = step(input_gates[t], state, w["weight_hh"], w["bias_hh"])
+            input_gates = Linear.apply(inputs[t], w["weight_ih"], w["bias_ih"])
+            state = outputs[t] = step(input_gates, state, w["weight_hh"], w["bias_hh"])
         return stack(outputs, 0), state
 
     def _check_input(self, input: Tensor) -> None:

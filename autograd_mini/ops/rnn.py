@@ -5,8 +5,8 @@ Each cell is two matmuls (the input's and the hidden state's, with their biases)
 elementwise math on the gates. The LSTM cell's elementwise part is one fused node, `LstmCell`
 (what LSTMCell runs); the LSTM layer runs `LstmLayer`, the whole recurrence of one layer and
 direction in one node, forward and backward through time in NumPy. The RNN and GRU steps are
-written with Tensor ops; their layers project the whole input sequence in one matmul first, so
-each step takes its input gates ready made (the `*_step` functions).
+written with Tensor ops and take the input's part of their gates ready made (the `*_step`
+functions).
 
 Shapes: x (N, in), h and c (N, H); weight_ih (G·H, in), weight_hh (G·H, H), biases (G·H,),
 with G = 1 (RNN), 3 (GRU: r, z, n) or 4 (LSTM: i, f, g, o).
@@ -231,8 +231,7 @@ def _previous(states, first, reverse):
 
 
 # ---- one time step of each cell ----------------------------------------------------------------
-# The RNN and GRU steps take input_gates = x @ W_ih.T + b_ih ready made: a cell computes it for
-# its one step, a layer for every step of the sequence in one matmul.
+# The RNN and GRU steps take input_gates = x @ W_ih.T + b_ih ready made, from the cell or the layer.
 
 
 def rnn_tanh_step(input_gates: Tensor, hx: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
