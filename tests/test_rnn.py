@@ -1,12 +1,13 @@
-"""Recurrent cells and layers: gradients by finite differences, the fused LSTM cell against its
-unfused form, backpropagation through 1,000 steps, parameters and shapes, and the errors."""
+"""Recurrent cells and layers: gradients by finite differences, the fused LSTM cell and the
+whole-sequence LSTM layer against their unfused forms, backpropagation through 1,000 steps,
+parameters and shapes, and the errors."""
 
 import numpy as np
 import pytest
 
 import autograd_mini as am
 from autograd_mini import nn
-from autograd_mini.ops.rnn import LstmCell
+from autograd_mini.ops.rnn import LstmCell, LstmLayer, lstm_cell
 from autograd_mini.testing import gradcheck, gradgradcheck
 
 
@@ -45,6 +46,80 @@ def test_fused_lstm_cell_gradients_and_second_derivatives():
     args = [randn(2, 8, seed=1), randn(2, 8, seed=2), randn(2, 2, seed=3)]
     assert gradcheck(LstmCell.apply, args)
     assert gradgradcheck(LstmCell.apply, args)
+
+
+def lstm_layer_inputs(projected, bias=True, seed=0):
+    """LstmLayer's inputs for a sequence of 3 steps, a batch of 2, 3 features and hidden size 4
+    (projected to 2 with `projected`): input, h0, c0, weight_ih, weight_hh, the biases, weight_hr."""
+    out = 2 if projected else 4
+    shapes = [(3, 2, 3), (2, out), (2, 4), (16, 3), (16, out), (16,), (16,), (out, 4)]
+    values = [randn(*shape, seed=seed + k) for k, shape in enumerate(shapes)]
+    if not bias:
+        values[5] = values[6] = None
+    if not projected:
+        values[7] = None
+    return values
+
+
+def unfused_lstm_layer(input, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
+    """LstmLayer's math as its docstring writes it: the loop of lstm_cell over the steps."""
+    h, c, result = h0, c0, [None] * input.shape[0]
+    for t in reversed(range(len(result))) if reverse else range(len(result)):
+        h, c = lstm_cell(input[t], h, c, w_ih, w_hh, b_ih, b_hh)
+        h = h if w_hr is None else h @ w_hr.T
+        result[t] = am.cat([h, c], -1)
+    return am.stack(result, 0)
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+@pytest.mark.parametrize("projected", [False, True], ids=["plain", "projected"])
+def test_lstm_layer_agrees_with_the_loop_of_cells(reverse, projected):
+    inputs = lstm_layer_inputs(projected, bias=not projected)
+    fused = LstmLayer.apply(*inputs, reverse=reverse)
+    unfused = unfused_lstm_layer(*inputs, reverse)
+    np.testing.assert_allclose(fused.detach().numpy(), unfused.detach().numpy(), rtol=1e-12)
+    weights = am.tensor(np.random.default_rng(9).standard_normal(fused.shape))
+    wrt = [x for x in inputs if x is not None]
+    fused_grads = am.grad((fused * weights).sum(), wrt)
+    unfused_grads = am.grad((unfused * weights).sum(), wrt)
+    for a, b in zip(fused_grads, unfused_grads, strict=True):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+@pytest.mark.parametrize("projected", [False, True], ids=["plain", "projected"])
+def test_lstm_layer_gradients_and_second_derivatives(reverse, projected):
+    inputs = lstm_layer_inputs(projected, seed=20)
+
+    def layer(*args):
+        return LstmLayer.apply(*args, reverse=reverse)
+
+    assert gradcheck(layer, inputs)
+    assert gradgradcheck(layer, inputs)
+
+
+def test_lstm_layer_gradients_of_some_inputs_only():
+    inputs = lstm_layer_inputs(projected=False, seed=30)
+    for k in (0, 2, 5):  # input, c0 and bias_ih need no gradient
+        inputs[k] = inputs[k].detach()
+    out = LstmLayer.apply(*inputs, reverse=False)
+    out.sum().backward()
+    assert [x.grad is None for x in inputs[:7]] == [True, False, True, False, False, True, False]
+    wrt = [inputs[k] for k in (1, 3, 4, 6)]
+    expected = am.grad(unfused_lstm_layer(*inputs, False).sum(), wrt)
+    for x, g in zip(wrt, expected):
+        np.testing.assert_allclose(x.grad.numpy(), g.numpy(), rtol=1e-11, atol=1e-13)
+
+
+def test_lstm_module_second_derivatives():
+    layer = nn.LSTM(2, 3, num_layers=2, bidirectional=True, proj_size=2, dtype=am.float64)
+
+    def run(x, *params):
+        output, (h, c) = layer(x)
+        return output, h, c
+
+    assert gradgradcheck(run, [randn(3, 2, seed=1), *parameters_of(layer)[:5]])
 
 
 # ---- gradients of the cells and layers -----------------------------------------------------------

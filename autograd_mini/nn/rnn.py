@@ -2,9 +2,12 @@
 GRUCell (one time step), and the layers RNN, LSTM and GRU (whole sequences, stacked, optionally
 bidirectional). Their math is in ops/rnn.py.
 
-A layer unrolls its cell over the sequence as Tensor ops, so backpropagation through time is an
-ordinary backward pass over one recorded graph (the engine walks it without recursion, at any
-length). Each step reuses the layer's weights; their gradients add up over the steps.
+A layer hands each of its layers and directions the whole sequence. An LSTM layer and direction
+is one recorded node (ops.rnn.LstmLayer): the input's part of every step's gates is one matmul,
+and its backward runs back through time in a loop. An RNN or GRU layer unrolls its step over the
+sequence as Tensor ops, so backpropagation through time is an ordinary backward pass over the
+recorded graph. Neither recurses, at any length. Each step reuses the layer's weights; their
+gradients add up over the steps.
 
 Shapes, with L the sequence length, N the batch, D = 2 if bidirectional else 1, and H_out =
 proj_size or hidden_size:
@@ -36,7 +39,7 @@ from autograd_mini.tensor import Tensor, get_default_dtype
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 _NONLINEARITIES = {"tanh": "RNN_TANH", "relu": "RNN_RELU"}
-_CELLS = {"RNN_TANH": cells.rnn_tanh_cell, "RNN_RELU": cells.rnn_relu_cell, "GRU": cells.gru_cell}
+_STEPS = {"RNN_TANH": cells.rnn_tanh_step, "RNN_RELU": cells.rnn_relu_step, "GRU": cells.gru_step}
 
 
 def _init_uniform(module: Module, hidden_size: int) -> None:
@@ -130,6 +133,10 @@ class RNNCellBase(Module):
     def _weights(self) -> tuple:
         return self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
 
+    def _apply_step(self, step: Any, input: Tensor, hx: Tensor) -> Tensor:
+        """An RNN or GRU step (ops.rnn) on input (N, input_size) and hx (N, hidden_size)."""
+        return step(Linear.apply(input, self.weight_ih, self.bias_ih), hx, self.weight_hh, self.bias_hh)
+
 
 class RNNCell(RNNCellBase):
     """h' = tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh), or relu with
@@ -146,8 +153,8 @@ class RNNCell(RNNCellBase):
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         unbatched = input.ndim == 1
         x = self._batched_input(input)
-        step = _CELLS[_NONLINEARITIES[self.nonlinearity]]
-        h = step(x, self._batched_state(hx, x, unbatched, "hidden0"), *self._weights())
+        step = _STEPS[_NONLINEARITIES[self.nonlinearity]]
+        h = self._apply_step(step, x, self._batched_state(hx, x, unbatched, "hidden0"))
         return h.squeeze(0) if unbatched else h
 
 
@@ -185,7 +192,7 @@ class GRUCell(RNNCellBase):
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         unbatched = input.ndim == 1
         x = self._batched_input(input)
-        h = cells.gru_cell(x, self._batched_state(hx, x, unbatched, "hidden0"), *self._weights())
+        h = self._apply_step(cells.gru_step, x, self._batched_state(hx, x, unbatched, "hidden0"))
         return h.squeeze(0) if unbatched else h
 
 
@@ -278,39 +285,41 @@ class RNNBase(Module):
         """The last layer's outputs over time and the final state of each layer and direction.
 
         input is batched; states holds one initial state per layer and direction, in the form
-        _step takes. The input is cut into time steps once; after that every layer consumes the
-        previous layer's steps as they are, so no step is ever cut from a whole sequence again.
+        _run takes. Each layer runs over the whole sequence, time first, and hands its outputs
+        to the next as one tensor.
         """
-        time_dim = 1 - self._batch_dim
-        steps = list(input.unbind(time_dim))
+        sequence = input.transpose(0, 1) if self.batch_first else input  # (L, N, H_in)
         finals = []
         for layer in range(self.num_layers):
             per_direction = []
             for direction in range(self._directions):
                 index = layer * self._directions + direction
                 weights = self._layer_weights(index)
-                outputs, final = self._run(steps, states[index], weights, reverse=direction == 1)
+                outputs, final = self._run(sequence, states[index], weights, reverse=direction == 1)
                 per_direction.append(outputs)
                 finals.append(final)
-            if len(per_direction) == 1:
-                steps = per_direction[0]
-            else:  # both directions' features side by side, forward first
-                steps = [cat(pair, -1) for pair in zip(*per_direction)]
+            # Both directions' features side by side, forward first.
+            sequence = per_direction[0] if len(per_direction) == 1 else cat(per_direction, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
-                steps = [F.dropout(step, self.dropout) for step in steps]
-        return stack(steps, time_dim), finals
+                sequence = F.dropout(sequence, self.dropout)
+        return (sequence.transpose(0, 1) if self.batch_first else sequence), finals
 
-    def _run(self, steps: list[Tensor], state: Any, weights: dict, reverse: bool) -> tuple[list[Tensor], Any]:
-        """One layer in one direction: the output at every step (in time order) and the final state."""
-        outputs: list[Tensor] = [None] * len(steps)  # type: ignore[list-item]
-        for t in reversed(range(len(steps))) if reverse else range(len(steps)):
-            state = self._step(steps[t], state, weights)
-            outputs[t] = state[0] if isinstance(state, tuple) else state
-        return outputs, state
+    def _run(self, sequence: Tensor, state: Tensor, weights: dict, reverse: bool) -> tuple[Tensor, Tensor]:
+        """One RNN or GRU layer in one direction over sequence (L, N, H_in): its output at every
+        step (L, N, H) and its final state (N, H).
 
-    def _step(self, input: Tensor, state: Any, weights: dict) -> Any:
+        Each step projects its own input: projecting the whole sequence in one matmul and then
+        slicing the steps out costs more in backward, where each step's slice sends back a
+        gradient the size of the whole projection, than the matmuls it saves.
+        """
         w = weights
-        return _CELLS[self.mode](input, state, w["weight_ih"], w["weight_hh"], w["bias_ih"], w["bias_hh"])
+        inputs = sequence.unbind(0)
+        step = _STEPS[self.mode]
+        outputs: list[Tensor] = [None] * len(inputs)  # type: ignore[list-item]
+        for t in reversed(range(len(outputs))) if reverse else range(len(outputs)):
+            input_gates = Linear.apply(inputs[t], w["weight_ih"], w["bias_ih"])
+            state = outputs[t] = step(input_gates, state, w["weight_hh"], w["bias_hh"])
+        return stack(outputs, 0), state
 
     def _check_input(self, input: Tensor) -> None:
         if input.ndim not in (2, 3):
@@ -446,12 +455,19 @@ class LSTM(RNNBase):
             device, dtype,
         )
 
-    def _step(self, input: Tensor, state: tuple[Tensor, Tensor], weights: dict) -> tuple[Tensor, Tensor]:
+    def _run(  # type: ignore[override]
+        self, sequence: Tensor, state: tuple[Tensor, Tensor], weights: dict, reverse: bool
+    ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        """One layer in one direction over sequence (L, N, H_in), as one node: its output at
+        every step (L, N, H_out) and its final state (h, c)."""
         w = weights
-        h, c = cells.lstm_cell(input, *state, w["weight_ih"], w["weight_hh"], w["bias_ih"], w["bias_hh"])
-        if w["weight_hr"] is not None:
-            h = Linear.apply(h, w["weight_hr"], None)
-        return h, c
+        joint = cells.LstmLayer.apply(  # (L, N, H_out + hidden_size): [h_t, c_t] at each step
+            sequence, *state, w["weight_ih"], w["weight_hh"], w["bias_ih"], w["bias_hh"], w["weight_hr"],
+            reverse=reverse,
+        )
+        out = self.proj_size or self.hidden_size
+        last = joint[0 if reverse else -1]
+        return joint[..., :out], (last[:, :out], last[:, out:])
 
     def forward(  # type: ignore[override]
         self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
