@@ -88,7 +88,8 @@ class CompiledFunction:
     """fn, with its calls recorded once per signature and replayed after.
 
     `traces` lists the cached traces (most recently used last); `last_trace` is the one the
-    latest call recorded or replayed (None after an eager call), for `listing()`.
+    latest call recorded or replayed (None after an eager call), for `listing()`; `breaks`
+    says why the calls of some signatures run eagerly.
     """
 
     def __init__(self, fn: Callable, fullgraph: bool = False, disable: bool = False) -> None:
@@ -96,6 +97,7 @@ class CompiledFunction:
         self.fullgraph, self.disable = fullgraph, disable
         self._cache: OrderedDict[tuple, Any] = OrderedDict()
         self.recordings = 0
+        self.breaks: list[str] = []  # why calls could not be recorded, one entry per signature
         self.last_trace: Trace | None = None
         functools.update_wrapper(self, fn)
 
@@ -136,6 +138,7 @@ class CompiledFunction:
                 f"changing; only the {CACHE_SIZE} most recent traces are kept"
             )
         if recorder.broken is not None:
+            self.breaks.append(recorder.broken)
             _warn_once(f"compile: graph break in {self._name()}: {recorder.broken}; such calls run eagerly")
             self._store(key, _EAGER)
             return result

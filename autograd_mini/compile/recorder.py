@@ -57,6 +57,7 @@ class Recorder:
         self._slot_of: dict[int, Slot] = {}  # id(array) -> its slot
         self._arrays: list[np.ndarray] = []  # every array given a slot, alive so that ids stay unique
         self._made: dict[int, str] = {}  # id(tensor made during the trace by Python code) -> its kind
+        self._made_arrays: dict[int, str] = {}  # the same, keyed by the id of the tensor's array
         self._keep: list[Any] = []  # tensors and nodes met, alive for the same reason
         self._nodes: set[int] = set()  # ids of the graph nodes made during the trace
         self._live: set[int] = set()  # ids of the Tensors read live (they outlive the call)
@@ -99,6 +100,9 @@ class Recorder:
             owner = self._live_arrays.get(id(x))
             if owner is not None and owner._array is x:
                 return self.read_live(owner)
+            kind = self._made_arrays.get(id(x))
+            if kind is not None and kind != CONSTANT:  # the bare array of an opaque tensor (a mask)
+                self.graph_break(f"a tensor computed outside autograd_mini's ops ({kind}) feeds an op")
         return Const(x)
 
     def tensor_operand(self, t: Tensor) -> Slot | Const:
@@ -147,7 +151,7 @@ class Recorder:
                 and array.strides == base.strides and array.dtype == base.dtype):  # t.detach()
             self.emit(Call(np.ndarray.view, "view", [self._slot_of[id(base)]], self.new_slot(array)))
             return
-        self._made[id(t)] = self._classify(frame)
+        self._made[id(t)] = self._made_arrays[id(array)] = self._classify(frame)
         self._keep.append(t)
 
     def _classify(self, frame: types.FrameType | None) -> str:

@@ -65,7 +65,7 @@ class Trace:
     """
 
     def __init__(self, steps: list[Step], values: list[Any], output: Output, n_arguments: int) -> None:
-        _write_sums_in_place(steps)
+        _write_sums_in_place(steps, values)
         self.steps = steps
         self.n_arguments = n_arguments
         self._shapes = [(np.shape(v), np.asarray(v).dtype if v is not None else None) for v in values]
@@ -122,7 +122,7 @@ def _last_reads(steps: list[Step], kept: set[int]) -> dict[int, int]:
     return {s: i for s, i in last.items() if s not in kept}
 
 
-def _write_sums_in_place(steps: list[Step]) -> None:
+def _write_sums_in_place(steps: list[Step], values: list[Any]) -> None:
     """Mark the additions whose left operand is a temporary of the trace's own, read only there.
 
     Such an array was made by an earlier Add or by the broadcast-sum `fit` (a fresh array), and
@@ -139,7 +139,8 @@ def _write_sums_in_place(steps: list[Step]) -> None:
             reads[step.target.index] = reads.get(step.target.index, 0) + 1
     for step in steps:
         if isinstance(step, Add) and step.left.index in made_by_trace and reads[step.left.index] == 1:
-            step.in_place = True
+            left = values[step.left.index]
+            step.in_place = type(left) is np.ndarray and left.ndim > 0 and left.flags.writeable
 
 
 @dataclass(frozen=True)
