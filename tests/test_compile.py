@@ -494,7 +494,8 @@ def test_compiled_module_replays_inference_and_hands_on_attributes():
     with am.no_grad():
         for _ in range(2):
             assert_same(compiled(x), model(x))
-    assert compiled._orig_mod is model and compiled.training and compiled.state_dict().keys() == model.state_dict().keys()
+    assert compiled._orig_mod is model and compiled.training
+    assert compiled.state_dict().keys() == model.state_dict().keys()
     assert len(list(compiled.parameters())) == 2
     with pytest.warns(UserWarning, match="needs a gradient"):
         out = compiled(x)  # grad mode: forward only cannot be replayed

@@ -52,7 +52,8 @@ def traced_seed(recorder: Recorder, tensor: Tensor, gradient: Any, caller: str, 
         recorder.emit(Seed(seed.shape, seed.dtype, recorder.new_slot(seed)))
     else:
         source = recorder.operand(gradient)
-        recorder.emit(Call(np.array, "array", [source], recorder.new_slot(seed), {"dtype": Const(seed.dtype)}))
+        copy = Call(np.array, "array", [source], recorder.new_slot(seed), {"dtype": Const(seed.dtype)})
+        recorder.emit(copy)
     return seed
 
 

@@ -61,7 +61,8 @@ def _describe(value: Any, tensors: list[Tensor], objects: list[Any]) -> Any:
     if kind in (tuple, list):
         return (kind.__name__, *[_describe(v, tensors, objects) for v in value])
     if kind is dict:
-        return ("dict", *[(_describe(k, tensors, objects), _describe(v, tensors, objects)) for k, v in value.items()])
+        items = [(_describe(k, tensors, objects), _describe(v, tensors, objects)) for k, v in value.items()]
+        return ("dict", *items)
     return _state(value, objects)
 
 

@@ -3,17 +3,19 @@
 `recording(recorder)` swaps them in and always swaps the originals back, so eager code pays
 nothing for the tracer's existence: no flag is tested on the hot path. What each one does:
 
-| replaced                          | while recording                                            |
-|-----------------------------------|------------------------------------------------------------|
-| `Function.apply`                  | runs the op, then records `Op.forward(ctx, ...)`           |
-| `engine._seed_gradient`, `run`    | records the backward walk (backward.py)                    |
-| `Optimizer.step` / `zero_grad`, `LRScheduler.step`, `Module.zero_grad`, `nn.utils.clip_grad_*` | run, recorded as calls on the live object |
-| random creation (`randn`, dropout masks, ...) | draws, recorded as a step that draws afresh     |
-| in-place writes (`add_`, `t[i] = v`) | copy into the tensor's array, recorded                  |
-| `.item()`, `bool(t)`, `.tolist()`, `.numpy()`, `float(t)`, ... | graph break: a value read into Python |
-| `Tensor(...)`, `Tensor._make`     | note a tensor Python code made: constant, view, or opaque  |
-| `.grad` (set to None / read)      | recorded / checked                                         |
-| `Module.__call__` with hooks, in-place random fills | graph break                            |
+- `Function.apply`: runs the op, then records `Op.forward(ctx, ...)`;
+- `engine._seed_gradient` and `engine.run`: record the backward walk (backward.py);
+- `Optimizer.step` and `zero_grad`, `LRScheduler.step`, `Module.zero_grad`,
+  `nn.utils.clip_grad_norm_` and `clip_grad_value_`: run, recorded as calls on the live object;
+- random creation (`randn`, dropout masks, ... marked `@random.recorded_draw`): draws,
+  recorded as a step that draws afresh;
+- in-place writes (`add_`, `t[i] = v`): copy into the tensor's array, recorded;
+- `.item()`, `bool(t)`, `.tolist()`, `.numpy()`, `float(t)`, `int(t)`, `format`, `repr`: a
+  graph break, as the value goes into Python;
+- `Tensor(...)`, `Tensor._make`: note a tensor that Python code made (a constant, a view, or
+  an opaque value that breaks the graph if an op uses it);
+- `.grad`: setting it to None is recorded; reading one the call did not compute breaks;
+- `Module.__call__` of a module with forward hooks, in-place random fills: a graph break.
 
 Not thread-safe: recording in one thread while another runs autograd_mini would record both.
 """
@@ -153,8 +155,9 @@ def _install_grad(rec: Recorder, replace: Callable) -> None:
         except AttributeError:  # the first assignment, in a new tensor's constructor
             member.__set__(self, value)
             return
-        outside = not rec.made_during_trace(self) and (rec.existed_before(self) or rec.slot(self._array) is None)
-        if outside and not (rec.quiet or rec.broken):  # not a tensor the call itself made
+        op_result = rec.slot(self._array) is not None and not rec.existed_before(self)
+        made = rec.made_during_trace(self) or op_result
+        if not (made or rec.quiet or rec.broken):  # a tensor the call itself made does not matter
             if value is None:
                 rec.emit(SetGrad(rec.holder(self)))
             else:
@@ -183,7 +186,8 @@ def _install_live_calls(rec: Recorder, replace: Callable) -> None:
 
         return call
 
-    for base, names in ((Optimizer, ("step", "zero_grad")), (LRScheduler, ("step",)), (Module, ("zero_grad",))):
+    methods = ((Optimizer, ("step", "zero_grad")), (LRScheduler, ("step",)), (Module, ("zero_grad",)))
+    for base, names in methods:
         for cls in _with_subclasses(base):
             for name in names:
                 if name in cls.__dict__:

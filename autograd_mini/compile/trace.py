@@ -129,8 +129,8 @@ def _write_sums_in_place(steps: list[Step], values: list[Any]) -> None:
     no other step reads it, so nothing else can hold it: writing the sum into it changes nothing
     that any other code sees. 0-d sums are left alone, as NumPy returns them as scalars.
     """
-    made_by_trace = {s for step in steps if isinstance(step, Add) or (isinstance(step, Call) and step.label == "fit")
-                     for s in step.writes}
+    temporaries = [s for s in steps if isinstance(s, Add) or (isinstance(s, Call) and s.label == "fit")]
+    made_by_trace = {s for step in temporaries for s in step.writes}
     reads: dict[int, int] = {}
     for step in steps:
         for s in step.reads:

@@ -16,6 +16,6 @@ from autograd_mini.viz.text import format_graph, print_graph
 from autograd_mini.viz.trace import Step, Trace, trace
 
 __all__ = [
-    "MissingGraphvizError", "Step", "Trace", "draw", "format_graph", "format_trace", "print_graph", "print_trace",
-    "to_dot", "trace",
+    "MissingGraphvizError", "Step", "Trace", "draw", "format_graph", "format_trace", "print_graph",
+    "print_trace", "to_dot", "trace",
 ]
