@@ -74,12 +74,19 @@ def _state(value: Any, objects: list[Any]) -> Any:
         return (kind.__name__, repr(value) if kind is float else value)
     objects.append(value)
     if isinstance(value, Module):
-        return ("M", id(value), tuple(_plain_attributes(m) for m in value.modules()))
+        return ("M", id(value), _module_state(value))
     return ("O", id(value))
 
 
-def _plain_attributes(module: Module) -> tuple:
-    return tuple((k, v) for k, v in module.__dict__.items() if type(v) in _PLAIN)
+def _module_state(module: Module) -> tuple:
+    """Every submodule's plain attributes (`training`, `p`, `eps`, ...), by an explicit walk: this
+    runs on every call, so it avoids modules()'s recursive generators."""
+    state, stack, plain = [], [module], _PLAIN
+    while stack:
+        attributes = stack.pop().__dict__
+        state.append(tuple([(k, v) for k, v in attributes.items() if type(v) in plain]))
+        stack.extend(m for m in attributes["_modules"].values() if m is not None)
+    return tuple(state)
 
 
 def watched_objects(fn: Any) -> list[Any]:
