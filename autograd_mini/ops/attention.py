@@ -27,20 +27,40 @@ def _array(x):
 
 def safe_softmax(scores):
     """softmax along the last axis, on arrays and Tensors alike. A row whose every score is
-    -inf (every key masked out) gets weights of 0 rather than 0/0, as PyTorch's attention does."""
+    -inf (every key masked out) gets weights of 0 rather than 0/0, as PyTorch's attention does.
+    An array of scores is overwritten with the weights: no new array of the scores' size."""
     top = _array(scores).max(axis=-1, keepdims=True)  # a constant shift: softmax does not see it
     top[top == -np.inf] = 0
-    e = np.exp(scores - top)
-    total = e.sum(axis=-1, keepdims=True)
-    return e / (total + (_array(total) == 0))
+    if isinstance(scores, Tensor):  # create_graph: recorded, out of place
+        e = np.exp(scores - top)
+        total = e.sum(axis=-1, keepdims=True)
+        return e / (total + (_array(total) == 0))
+    scores -= top
+    np.exp(scores, out=scores)
+    total = scores.sum(axis=-1, keepdims=True)
+    total[total == 0] = 1
+    scores /= total
+    return scores
 
 
 def attention_weights(q, k, mask, scale: float):
     """softmax(q @ kᵀ · scale + mask): (..., L, E), (..., S, E), mask broadcastable to (..., L, S)."""
+    if isinstance(k, np.ndarray):  # NumPy's batched matmul is fastest on a contiguous kᵀ
+        k = np.ascontiguousarray(k)
     scores = (q * scale) @ k.swapaxes(-1, -2)  # scaling q, not the scores: E numbers per query, not S
     if mask is not None:
-        scores = scores + mask
+        if fits_in_place(scores, mask):
+            scores += mask  # scores is new: no second array of its size
+        else:
+            scores = scores + mask
     return safe_softmax(scores)
+
+
+def fits_in_place(scores, mask) -> bool:
+    """Whether `scores += mask` gives what `scores + mask` would: both arrays, the same dtype,
+    and a mask that broadcasts onto the scores without enlarging them."""
+    return (isinstance(scores, np.ndarray) and isinstance(mask, np.ndarray) and mask.dtype == scores.dtype
+            and np.broadcast_shapes(mask.shape, scores.shape) == scores.shape)
 
 
 class ScaledDotProductAttention(Function):
@@ -74,11 +94,20 @@ class ScaledDotProductAttention(Function):
             return None, None, grad_v, None, None
         grad_kept = grad @ v.swapaxes(-1, -2)
         grad_weights = grad_kept if dropped is None else grad_kept * dropped
-        # softmax's Jacobian-vector product: w · (g - sum(g · w)) along each row
-        grad_scores = weights * (grad_weights - (grad_weights * weights).sum(axis=-1, keepdims=True))
+        grad_scores = softmax_backward(weights, grad_weights)
         grad_q = (grad_scores @ k) * ctx.scale if need_q else None
         grad_k = (grad_scores.swapaxes(-1, -2) @ q) * ctx.scale if need_k else None
         return grad_q, grad_k, grad_v, grad_scores if need_mask else None, None
+
+
+def softmax_backward(weights, grad):
+    """softmax's vector-Jacobian product along the last axis, w · (g - sum(g · w)), with w the
+    weights and g the gradient of them. An array g is overwritten (the caller's own, new)."""
+    if isinstance(weights, Tensor) or isinstance(grad, Tensor):  # create_graph: recorded
+        return weights * (grad - (grad * weights).sum(axis=-1, keepdims=True))
+    grad -= np.einsum("...ij,...ij->...i", grad, weights)[..., None]  # sum(g · w) per row, no g · w array
+    grad *= weights
+    return grad
 
 
 def attention_unfused(q: Tensor, k: Tensor, v: Tensor, mask, dropped, scale: float) -> tuple[Tensor, Tensor]:

@@ -27,6 +27,9 @@ def normalized(x, axes: tuple[int, ...], eps: float, centre: bool):
     if centre:
         x = x - x.mean(axis=axes, keepdims=True)
     rstd = 1 / np.sqrt((x * x).mean(axis=axes, keepdims=True) + eps)
+    if centre and isinstance(x, np.ndarray):
+        x *= rstd  # x is now the new centred array: normalise it in place
+        return x, rstd
     return x * rstd, rstd
 
 
@@ -68,10 +71,15 @@ class LayerNorm(Function):
             # Through xhat: rstd · (g - mean(g) - xhat · mean(g · xhat)), g the gradient of xhat.
             # The two means are what the statistics pass back; RMS norm has no mean(g) term.
             grad_xhat = grad * weight if weight is not None else grad
-            inner = grad_xhat - xhat * (grad_xhat * xhat).mean(axis=ctx.axes, keepdims=True)
-            if ctx.centre:
-                inner = inner - grad_xhat.mean(axis=ctx.axes, keepdims=True)
-            grad_x = rstd * inner
+            projection = (grad_xhat * xhat).mean(axis=ctx.axes, keepdims=True)
+            offset = grad_xhat.mean(axis=ctx.axes, keepdims=True) if ctx.centre else 0
+            if isinstance(grad_xhat, Tensor) or isinstance(xhat, Tensor):  # create_graph: recorded
+                grad_x = rstd * (grad_xhat - xhat * projection - offset)
+            else:  # the same, in one new array
+                grad_x = np.multiply(xhat, projection, dtype=np.result_type(grad_xhat, xhat))
+                np.subtract(grad_xhat, grad_x, out=grad_x)
+                grad_x -= offset
+                grad_x *= rstd
         grad_weight = sum_leading(grad * xhat, leading) if need_weight else None
         grad_bias = sum_leading(grad, leading) if need_bias else None
         return grad_x, grad_weight, grad_bias
