@@ -137,6 +137,7 @@ from autograd_mini import (  # noqa: E402
     utils,
     viz,
 )
+from autograd_mini.compile import compile  # noqa: E402, A004  (the function shadows its package, as torch.compile)
 
 __version__ = "0.1.0"
 
@@ -145,7 +146,7 @@ __all__ = [
     "accelerator", "acos", "add", "addmm", "all", "allclose", "any", "arange", "arccos", "arcsin",
     "arctan", "arctan2", "argmax", "argmin", "argsort", "as_tensor", "asin", "atan", "atan2",
     "autograd", "bernoulli", "bincount", "bmm", "bool", "broadcast_to", "cat", "ceil", "chunk",
-    "clamp", "clamp_max", "clamp_min", "clip", "clone", "concatenate", "cos", "cosh",
+    "clamp", "clamp_max", "clamp_min", "clip", "clone", "compile", "concatenate", "cos", "cosh",
     "count_nonzero", "cuda", "cumprod", "cumsum", "default_generator", "detect_anomaly", "device",
     "diag", "diagonal", "div", "divide", "dot", "double", "einsum", "empty", "empty_like",
     "enable_grad", "eq", "equal", "erf", "erfc", "exp", "expm1", "eye", "fix", "flatten", "flip",

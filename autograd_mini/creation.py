@@ -315,12 +315,14 @@ def _standard_normal(array: np.ndarray, generator: Generator | None) -> np.ndarr
     return random.fill_normal(array, 0.0, 1.0, generator)
 
 
+@random.recorded_draw
 def rand(*shape: Any, size: Any = None, generator: Generator | None = None, dtype: Any = None,
          device: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1): rand(2, 3) or rand((2, 3))."""
     return _drawn(_uniform, _shape(shape, size, "rand"), generator, dtype, device, requires_grad, "rand")
 
 
+@random.recorded_draw
 def randn(*shape: Any, size: Any = None, generator: Generator | None = None, dtype: Any = None,
           device: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples, N(0, 1): randn(2, 3) or randn((2, 3))."""
@@ -328,6 +330,7 @@ def randn(*shape: Any, size: Any = None, generator: Generator | None = None, dty
                   "randn")
 
 
+@random.recorded_draw
 def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
     """rand with input's shape, and its dtype unless dtype is given."""
@@ -336,6 +339,7 @@ def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Any =
     return _drawn(_uniform, array.shape, generator, dtype, device, requires_grad, "rand_like")
 
 
+@random.recorded_draw
 def randn_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
                requires_grad: bool = False) -> Tensor:
     """randn with input's shape, and its dtype unless dtype is given."""
@@ -344,6 +348,7 @@ def randn_like(input: Tensor, *, generator: Generator | None = None, dtype: Any 
     return _drawn(_standard_normal, array.shape, generator, dtype, device, requires_grad, "randn_like")
 
 
+@random.recorded_draw
 def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None,
            dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Samples from N(mean, std²), in PyTorch's three forms:
@@ -384,6 +389,7 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator 
     return _new(np.asarray(values).astype(dtype), False)
 
 
+@random.recorded_draw
 def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:
     """1 with probability input (elementwise, each in [0, 1]), else 0, in input's dtype;
     with p given, 1 with probability p everywhere, in input's shape."""
@@ -411,6 +417,7 @@ def _randint(low: Any, high: Any, shape: tuple[int, ...], generator: Generator |
     return _new(random.fill_integers(np.empty(shape, dtype), low, high, generator), requires_grad)
 
 
+@random.recorded_draw
 def randint(*args: Any, low: int | None = None, high: int | None = None, size: Any = None,
             generator: Generator | None = None, dtype: Any = None, device: Any = None,
             requires_grad: bool = False) -> Tensor:
@@ -430,6 +437,7 @@ def randint(*args: Any, low: int | None = None, high: int | None = None, size: A
     return _randint(given["low"], given["high"], shape, generator, dtype, device, requires_grad, "randint")
 
 
+@random.recorded_draw
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, generator: Generator | None = None,
                  dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """randint with input's shape, and its dtype unless dtype is given: randint_like(x, high) or
@@ -441,6 +449,7 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, genera
     return _randint(low, high, array.shape, generator, dtype, device, requires_grad, "randint_like")
 
 
+@random.recorded_draw
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
     """A random permutation of 0, ..., n - 1; int64 unless dtype is given."""
@@ -456,6 +465,7 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, d
     return _new(random.numpy_generator(generator).permutation(n).astype(dtype), requires_grad)
 
 
+@random.recorded_draw
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                 generator: Generator | None = None) -> Tensor:
     """num_samples category indices drawn with probabilities proportional to the weights in input:

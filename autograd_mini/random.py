@@ -18,9 +18,11 @@ such as `normal_` and `uniform_` are built on them.
 
 from __future__ import annotations
 
+import functools
 import operator
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -122,6 +124,23 @@ def _describe(value: Any) -> str:
 
 default_generator = Generator()
 default_generator.seed()
+
+# While autograd_mini.compile records a call, draw_hook(make, args, kwargs) stands in for every
+# function marked @recorded_draw, so that a replay draws afresh instead of reusing a frozen draw.
+draw_hook: Callable[[Callable, tuple, dict], Any] | None = None
+_Draw = TypeVar("_Draw", bound=Callable[..., Any])
+
+
+def recorded_draw(make: _Draw) -> _Draw:
+    """Mark a function that draws random numbers (randn, a dropout mask): compile records it."""
+
+    @functools.wraps(make)
+    def draw(*args: Any, **kwargs: Any) -> Any:
+        if draw_hook is None:
+            return make(*args, **kwargs)
+        return draw_hook(make, args, kwargs)
+
+    return draw  # type: ignore[return-value]
 
 
 def manual_seed(seed: int) -> Generator:

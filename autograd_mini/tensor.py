@@ -419,7 +419,7 @@ class Tensor:
                 f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method} does not "
                 "take Tensors here; use the Tensor method, or .detach().numpy() for a plain array"
             )
-        return op(*inputs)
+        return op.apply(*inputs) if isinstance(op, type) else op(*inputs)
 
     def __array_function__(self, func: Callable, types: Any, args: Any, kwargs: Any) -> Any:
         op = functions.NUMPY_FUNCTIONS.get(func)

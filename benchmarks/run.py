@@ -42,6 +42,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.dirname(__file__))
 
 import workloads  # noqa: E402
+from compiled_workloads import compiled_workloads  # noqa: E402
 
 import autograd_mini as am  # noqa: E402
 
@@ -105,17 +106,17 @@ def main() -> None:
           + (f", PyTorch {torch.__version__}" if torch else ", PyTorch not installed"))
     print("Each cell: median time per unit (min–max over repeats); ratio = contender / NumPy.")
     print("Rows with no NumPy time have no hand-written version: their ratio is to PyTorch.\n")
-    header = f"{'workload':<44}{'unit':<11}{'NumPy':>12}{'autograd_mini':>30}{'ratio':>8}"
+    header = f"{'workload':<52}{'unit':<11}{'NumPy':>12}{'autograd_mini':>30}{'ratio':>8}"
     if torch:
         header += f"{'PyTorch':>12}{'ratio':>8}"
     print(header + "  same loss")
     ratios: list[tuple[str, float, float | None]] = []  # (workload, ours / NumPy, PyTorch / NumPy)
-    for bench in workloads.all_workloads(quick):
+    for bench in workloads.all_workloads(quick) + compiled_workloads(workloads.Workload, quick):
         if ARGS.only and bench.name not in ARGS.only:
             continue
         against_torch = bench.reference == "PyTorch"
         if against_torch and not torch:
-            print(f"{bench.name:<44}(skipped: its reference is PyTorch, which is not here)")
+            print(f"{bench.name:<52}(skipped: its reference is PyTorch, which is not here)")
             continue
         contenders = [functools.partial(bench.torch, torch) if against_torch else bench.numpy, bench.ours]
         if torch and bench.torch and not against_torch:
@@ -127,7 +128,7 @@ def main() -> None:
         spread = f"{_fmt(min(times) / per)}–{_fmt(max(times) / per)}"
         cell = f"{_fmt(ours)} ({spread})"
         numpy_cell = "—" if against_torch else _fmt(ref)
-        row = f"{bench.name:<44}{bench.unit:<11}{numpy_cell:>12}{cell:>30}{ours / ref:>7.2f}×"
+        row = f"{bench.name:<52}{bench.unit:<11}{numpy_cell:>12}{cell:>30}{ours / ref:>7.2f}×"
         torch_ratio = None
         if against_torch:
             row += f"{_fmt(ref):>12}{'(ref)':>8}"
@@ -143,11 +144,11 @@ def main() -> None:
             ratios.append((bench.name, ours / ref, torch_ratio))
         if bench.measure_memory:
             ours_peak, ref_peak = peak_memory(bench.ours_step), peak_memory(bench.numpy_step)
-            print(f"{'  peak memory of one step':<55}{ref_peak / 2**20:>10.1f} MiB"
+            print(f"{'  peak memory of one step':<63}{ref_peak / 2**20:>10.1f} MiB"
                   f"{ours_peak / 2**20:>18.1f} MiB{ours_peak / ref_peak:>12.2f}×")
         if bench.step_memory and torch:
             ours_rss, torch_rss = bench.step_memory("autograd_mini"), bench.step_memory("torch")
-            print(f"{'  peak resident memory a step adds':<65}{ours_rss / 2**20:>18.1f} MiB"
+            print(f"{'  peak resident memory a step adds':<73}{ours_rss / 2**20:>18.1f} MiB"
                   f"{torch_rss / 2**20:>18.1f} MiB")
     if ARGS.plot:
         plot(ratios, ARGS.plot)

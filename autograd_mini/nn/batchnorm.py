@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from autograd_mini.device import check_device
+from autograd_mini.grad_mode import no_grad
 from autograd_mini.nn import functional_norm as F
 from autograd_mini.nn import init
 from autograd_mini.nn.module import Module, Parameter
@@ -97,9 +98,10 @@ class _BatchNorm(_NormBase):
         self._check_input_dim(input)
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked._array += 1
+            with no_grad():  # an op, so that a trace (autograd_mini.compile) counts the batches too
+                self.num_batches_tracked.add_(1)
             if self.momentum is None:  # the cumulative moving average
-                momentum = 1.0 / float(self.num_batches_tracked._array)
+                momentum = 1.0 / float(self.num_batches_tracked)
         batch_stats = self.training or self.running_mean is None and self.running_var is None
         # Running statistics are passed where they are used (eval) or updated (tracked training).
         track = not self.training or self.track_running_stats

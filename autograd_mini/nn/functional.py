@@ -252,10 +252,17 @@ def _dropout(input: Tensor, p: float, training: bool, inplace: bool, mask_shape:
     if not training or p == 0:
         return input
     dtype = input.dtype if input.dtype.kind == "f" else get_default_dtype()
-    mask = (random.numpy_generator().random(mask_shape) >= p).astype(dtype)
+    mask = _dropout_mask(mask_shape, p, dtype)
+    return input.mul_(mask) if inplace else input * mask
+
+
+@random.recorded_draw
+def _dropout_mask(shape: tuple[int, ...], p: float, dtype: np.dtype) -> np.ndarray:
+    """An array of shape: 0 with probability p, else 1 / (1 - p), drawn from the default generator."""
+    mask = (random.numpy_generator().random(shape) >= p).astype(dtype)
     if p < 1:
         mask *= 1 / (1 - p)
-    return input.mul_(mask) if inplace else input * mask
+    return mask
 
 
 # ---- encoding ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from autograd_mini.grad_mode import no_grad
 from autograd_mini.ops import pool
 from autograd_mini.ops.interpolate import linear_matrix, nearest_matrix
 from autograd_mini.tensor import Tensor
@@ -96,7 +97,8 @@ def _max_pool(input, spatial, op, kernel_size, stride, padding, dilation, ceil_m
     geometry = _window_geometry(input, spatial, op, kernel_size, stride, padding, dilation, ceil_mode)
     kernel, stride, padding, dilation, out = (_lift(v, f) for v, f in zip(geometry, (1, 1, 0, 1, 1)))
     planes = input if spatial == 2 else input.unsqueeze(-2)
-    index = pool.window_argmax(planes._array, kernel, stride, padding, dilation, out)
+    with no_grad():
+        index = pool.Indices.apply(planes, pool.window_argmax, kernel, stride, padding, dilation, out)._array
     repeats = pool.windows_overlap(kernel, stride, dilation)
     return _picked(planes, index, repeats, spatial, return_indices)
 
@@ -240,7 +242,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) 
 def _adaptive_max_pool(input, spatial, op, output_size, return_indices):
     out = _lift(_adaptive_size(input, spatial, op, output_size), 1)
     planes = input if spatial == 2 else input.unsqueeze(-2)
-    index = pool.adaptive_argmax(planes._array, out)
+    with no_grad():
+        index = pool.Indices.apply(planes, pool.adaptive_argmax, out)._array
     return _picked(
         planes, index, pool.adaptive_windows_overlap(planes.shape[-2:], out), spatial, return_indices
     )

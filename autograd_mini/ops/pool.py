@@ -19,6 +19,7 @@ inside the input or its left padding.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -164,6 +165,17 @@ def adaptive_windows_overlap(sizes: tuple[int, int], out: tuple[int, int]) -> bo
     """Whether two adaptive windows can share an element: along an axis they are disjoint (and
     equal) exactly when the output size divides the input size."""
     return any(o > 0 and n % o != 0 for n, o in zip(sizes, out))
+
+
+class Indices(Function):
+    """Indices found from an input's values, such as the argmax of each pooling window: find(x,
+    *args). They carry no gradient (the values picked at them do, through PickPlanes); this is
+    an op, called under no_grad, so that a trace (autograd_mini.compile) records the search
+    rather than freezing its result."""
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, find: Any, *args: Any) -> np.ndarray:
+        return find(x, *args)
 
 
 class PickPlanes(Function):

@@ -1,0 +1,121 @@
+"""The signature of a call: everything a trace depends on that is not an array's values.
+
+Two calls with equal signatures do the same NumPy work in the same order, on arrays of the same
+shapes and dtypes, so one recorded trace serves both. The signature holds:
+
+- for each Tensor argument: its shape, dtype, requires_grad, whether it is a leaf, and which
+  earlier argument (if any) is the same tensor;
+- each other argument: its value if it is a plain Python value (int, float, str, ...), else
+  its identity (a Module also by its state, below);
+- grad mode and the default dtype;
+- the Python-side state the function can see: for each Module it reaches (its argument,
+  `self` of a bound method, a Module in its closure or in the globals its code names) every
+  submodule's `training` flag and plain attributes (`p` of a Dropout, `eps` of a LayerNorm);
+  for the plain values in its closure and named globals, their values; for Tensors there,
+  their identity (rebinding `x = next_batch()` makes a new trace, not a stale replay).
+
+What it does not hold, and a replay reads live instead: the arrays' values, parameters' arrays
+(`p.data = ...` is seen), learning rates and optimizer state (read by the optimizer's own step).
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+import numpy as np
+
+from autograd_mini.grad_mode import _mode
+from autograd_mini.nn.module import Module
+from autograd_mini.tensor import Tensor, get_default_dtype
+
+_PLAIN = (bool, int, float, complex, str, bytes, type(None))
+
+
+def call_signature(args: tuple, kwargs: dict, watched: list[Any]) -> tuple[tuple, list[Tensor], list[Any]]:
+    """(signature, the Tensor arguments in order, the other objects the signature names by identity).
+
+    The objects are kept alive by whoever keeps the signature, so that their ids stay theirs.
+    """
+    tensors: list[Tensor] = []
+    objects: list[Any] = []
+    key = (
+        _describe(args, tensors, objects),
+        _describe(kwargs, tensors, objects),
+        tuple(_state(w, objects) for w in watched),
+        _mode.enabled,
+        get_default_dtype().str,
+    )
+    return key, tensors, objects
+
+
+def _describe(value: Any, tensors: list[Tensor], objects: list[Any]) -> Any:
+    if isinstance(value, Tensor):
+        same = next((i for i, t in enumerate(tensors) if t is value), None)
+        tensors.append(value)
+        array = value._array
+        return ("T", array.shape, array.dtype.str, value._requires_grad, value.grad_fn is None, same)
+    kind = type(value)
+    if kind in _PLAIN:
+        return (kind.__name__, repr(value) if kind is float else value)
+    if kind in (tuple, list):
+        return (kind.__name__, *[_describe(v, tensors, objects) for v in value])
+    if kind is dict:
+        items = [(_describe(k, tensors, objects), _describe(v, tensors, objects)) for k, v in value.items()]
+        return ("dict", *items)
+    return _state(value, objects)
+
+
+def _state(value: Any, objects: list[Any]) -> Any:
+    """A Module by identity and its modules' flags and plain attributes; a Tensor by identity;
+    a plain value by value; anything else by identity."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return (kind.__name__, repr(value) if kind is float else value)
+    objects.append(value)
+    if isinstance(value, Module):
+        return ("M", id(value), _module_state(value))
+    return ("O", id(value))
+
+
+def _module_state(module: Module) -> tuple:
+    """Every submodule's plain attributes (`training`, `p`, `eps`, ...), by an explicit walk: this
+    runs on every call, so it avoids modules()'s recursive generators."""
+    state, stack, plain = [], [module], _PLAIN
+    while stack:
+        attributes = stack.pop().__dict__
+        state.append(tuple([(k, v) for k, v in attributes.items() if type(v) in plain]))
+        stack.extend(m for m in attributes["_modules"].values() if m is not None)
+    return tuple(state)
+
+
+def watched_objects(fn: Any) -> list[Any]:
+    """What fn reads besides its arguments: `self` of a bound method, its closure's contents and
+    the globals its code names (only Modules, Tensors, arrays and plain values: functions,
+    classes and modules are left out, as are optimizers, whose state is read live)."""
+    found: list[Any] = []
+    self = getattr(fn, "__self__", None)
+    if self is not None and not isinstance(self, types.ModuleType):
+        found.append(self)
+        if not isinstance(self, Module) and hasattr(self, "__dict__"):  # a trainer object: its attributes too
+            found.extend(v for v in vars(self).values() if _worth_watching(v))
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return found
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        if _worth_watching(value):
+            found.append(value)
+    namespace = getattr(fn, "__globals__", {})
+    for name in code.co_names:
+        value = namespace.get(name)
+        if value is not None and _worth_watching(value):
+            found.append(value)
+    return found
+
+
+def _worth_watching(value: Any) -> bool:
+    return type(value) in _PLAIN or isinstance(value, (Module, Tensor, np.ndarray))
