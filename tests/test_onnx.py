@@ -243,7 +243,7 @@ def test_an_op_with_no_mapping_is_named_with_its_module_path():
 
 
 def test_functional_pooling_says_to_use_the_module():
-    with pytest.raises(am.onnx.ExportError, match=r"PickPlanes \(at body.1 \(Block\)\) .* nn.MaxPool1d"):
+    with pytest.raises(am.onnx.ExportError, match=r"Indices \(at body.1 \(Block\)\) .* nn.MaxPool1d"):
         am.onnx.export(Outer(lambda x: F.max_pool1d(x[None], 3)), am.randn(2, 3), io.BytesIO())
 
 

@@ -14,8 +14,10 @@ from autograd_mini.onnx.trace import Call, ExportError
 from autograd_mini.ops import pool
 
 # Max-pooling's op picks by indices computed from the data; only the module says what window
-# they stand for, so F.max_pool2d and friends cannot be exported.
-HINTS[pool.PickPlanes] = "max-pooling exports from the nn.MaxPool1d and nn.MaxPool2d modules, not F.max_pool*"
+# they stand for, so F.max_pool2d and friends cannot be exported (Indices finds them, PickPlanes
+# picks at them).
+HINTS[pool.Indices] = HINTS[pool.PickPlanes] = (
+    "max-pooling exports from the nn.MaxPool1d and nn.MaxPool2d modules, not F.max_pool*")
 
 
 def _tuple(value, n: int) -> list[int]:
