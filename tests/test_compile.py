@@ -451,6 +451,24 @@ def test_python_values_and_module_state_are_part_of_the_signature():
     assert len(compiled.traces) == 4
 
 
+def test_module_changes_after_recording_are_seen():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Tanh())
+    compiled = am.compile(lambda x: model(x).sum())
+    x = am.ones(1, 2)
+    with am.no_grad():
+        compiled(x)
+        compiled(x)  # replayed
+        seen = []
+        model[0].register_forward_hook(lambda m, args, out: seen.append(out))
+        with pytest.warns(UserWarning, match="forward hooks"):
+            compiled(x)
+        assert len(seen) == 1  # the hook ran: the call was not a replay of the hook-free trace
+        model[1] = nn.ReLU()
+        assert_same(compiled(x), model(x).sum())
+        model.add_module("2", nn.Sigmoid())
+        assert_same(compiled(x), model(x).sum())
+
+
 def test_new_shapes_record_again_and_the_cache_is_bounded():
     compiled = am.compile(lambda t: t * 2)
     with pytest.warns(UserWarning, match="recorded 9 times"):

@@ -21,6 +21,7 @@ What it does not hold, and a replay reads live instead: the arrays' values, para
 from __future__ import annotations
 
 import types
+import weakref
 from typing import Any
 
 import numpy as np
@@ -78,15 +79,27 @@ def _state(value: Any, objects: list[Any]) -> Any:
     return ("O", id(value))
 
 
+# module -> (Module.writes when its state was read, that state): a walk is needed only after a
+# write to some module (a removed hook is not counted: its module keeps the eager signature of
+# one with hooks until the next write, which is slower but not wrong).
+_read_states: weakref.WeakKeyDictionary[Module, tuple[int, tuple]] = weakref.WeakKeyDictionary()
+
+
 def _module_state(module: Module) -> tuple:
-    """Every submodule's plain attributes (`training`, `p`, `eps`, ...), by an explicit walk: this
-    runs on every call, so it avoids modules()'s recursive generators."""
+    """Every submodule's plain attributes (`training`, `p`, `eps`, ...) and whether it has forward
+    hooks, read again only when some module has been written to since the last read."""
+    known = _read_states.get(module)
+    if known is not None and known[0] == Module.writes:
+        return known[1]
     state, stack, plain = [], [module], _PLAIN
-    while stack:
+    while stack:  # an explicit walk, without modules()'s recursive generators
         attributes = stack.pop().__dict__
-        state.append(tuple([(k, v) for k, v in attributes.items() if type(v) in plain]))
+        hooked = bool(attributes["_forward_pre_hooks"] or attributes["_forward_hooks"])
+        state.append((hooked, *[(k, v) for k, v in attributes.items() if type(v) in plain]))
         stack.extend(m for m in attributes["_modules"].values() if m is not None)
-    return tuple(state)
+    state = tuple(state)
+    _read_states[module] = (Module.writes, state)
+    return state
 
 
 def watched_objects(fn: Any) -> list[Any]:

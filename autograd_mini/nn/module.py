@@ -76,6 +76,10 @@ class Module:
     """
 
     training: bool
+    # Counts the writes to any module's attributes, submodules, training flag and forward hooks:
+    # while it stands still, no module's Python-side state has changed (compile's signature reads
+    # a module's state again only then).
+    writes = 0
 
     def __init__(self) -> None:
         object.__setattr__(self, "training", True)
@@ -109,15 +113,18 @@ class Module:
 
     def register_forward_pre_hook(self, hook: Callable[[Module, tuple], Any]) -> RemovableHandle:
         """Call hook(module, args) before each forward; a non-None result replaces args."""
+        Module.writes += 1
         return RemovableHandle(self._forward_pre_hooks, hook)
 
     def register_forward_hook(self, hook: Callable[[Module, tuple, Any], Any]) -> RemovableHandle:
         """Call hook(module, args, output) after each forward; a non-None result replaces output."""
+        Module.writes += 1
         return RemovableHandle(self._forward_hooks, hook)
 
     # ---- registration -----------------------------------------------------------------------
 
     def __setattr__(self, name: str, value: Any) -> None:
+        Module.writes += 1
         # PyTorch's rules: a Parameter may replace anything; a name holding a Parameter (or a
         # Module) takes only another Parameter (or Module) or None.
         params, modules = self.__dict__.get("_parameters"), self.__dict__.get("_modules")
@@ -153,6 +160,7 @@ class Module:
             )
 
     def __delattr__(self, name: str) -> None:
+        Module.writes += 1
         for registry in (self._parameters, self._modules, self._buffers):
             registry.pop(name, None)
         self._non_persistent_buffers.discard(name)
@@ -166,6 +174,7 @@ class Module:
         self._buffers.pop(name, None)  # a Parameter or Module assigned over a buffer replaces it
         self._non_persistent_buffers.discard(name)
         own[name] = value
+        Module.writes += 1
         object.__setattr__(self, name, value)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
@@ -309,6 +318,7 @@ class Module:
 
     def train(self, mode: bool = True) -> Module:
         """Set training mode (Dropout active) on this module and all below it; return self."""
+        Module.writes += 1
         for module in self.modules():
             object.__setattr__(module, "training", bool(mode))
         return self
