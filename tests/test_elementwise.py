@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import autograd_mini as am
-from autograd_mini.ops import special
+from autograd_mini.ops import special, unary
 from autograd_mini.testing import gradcheck, gradgradcheck
 
 INF, NAN = math.inf, math.nan
@@ -603,3 +603,29 @@ def test_in_place_methods_match_pytorch(torch, name):
         results.append(h)
     same(results[0], results[1])
     same(x.grad, tx.grad, atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_pass_where_equals_np_where_bit_for_bit(dtype):
+    rng = np.random.default_rng(0)
+    grad = rng.standard_normal((6, 7)).astype(dtype)
+    grad[0, :4] = [np.inf, -np.inf, np.nan, -0.0]
+    mask = rng.random((6, 7)) < 0.5
+    mask[0, :4] = False
+    for g, m in ((grad, mask), (grad.T, mask.T), (grad[::2, 1:], mask[::2, 1:]), (grad[0, 0], mask[0, 0])):
+        picked = unary.pass_where(np.asarray(m), np.asarray(g))
+        expected = np.where(m, g, 0)
+        assert picked.dtype == expected.dtype and picked.shape == expected.shape
+        as_bytes = [np.ascontiguousarray(a).view(np.uint8) for a in (picked, expected)]
+        assert np.array_equal(*as_bytes)  # the same bits: +0 where masked, never NaN
+
+
+def test_relu_and_clamp_gradients_keep_infinities_out_where_they_stop():
+    x = am.tensor(np.array([-1.0, 2.0, 0.5, 3.0]), requires_grad=True)
+    upstream = am.tensor(np.array([np.inf, np.inf, -np.inf, np.nan]))
+    for f in (am.relu, lambda t: t.clamp(0, 1), lambda t: am.nn.functional.hardtanh(t, 0, 1)):
+        x.grad = None
+        f(x).backward(upstream)
+        inside = np.array([False, f is am.relu, True, f is am.relu])
+        expected = np.where(inside, upstream._array, 0)
+        assert np.array_equal(x.grad._array, expected, equal_nan=True)

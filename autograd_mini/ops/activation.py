@@ -13,6 +13,7 @@ import numpy as np
 
 from autograd_mini.dtypes import FLOATS, to_float
 from autograd_mini.function import Function
+from autograd_mini.ops.unary import pass_where
 from autograd_mini.tensor import Tensor
 
 SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
@@ -253,7 +254,7 @@ class Hardtanh(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return np.where(ctx.inside, grad, 0)
+        return pass_where(ctx.inside, grad)
 
 
 class Hardsigmoid(Function):
@@ -267,7 +268,7 @@ class Hardsigmoid(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return np.where(ctx.inside, grad / 6, 0)  # selected, so an infinite gradient stays out
+        return pass_where(ctx.inside, grad / 6)  # selected, so an infinite gradient stays out
 
 
 class Hardswish(Function):
