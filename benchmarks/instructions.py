@@ -24,7 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 BENCHMARKS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCHMARKS)
 # name -> (NumPy function, autograd_mini function, units per run, arguments before the units)
-# in workloads.py. The raw-op MLP is the smallest one, where per-op cost, not BLAS, dominates.
+# in workloads.py (or, as module.function, in another benchmarks module). The raw-op MLP is the
+# smallest one, where per-op cost, not BLAS, dominates; the compiled rows replay their step.
 WORKLOADS = {
     "xor": ("xor_numpy", "xor_ours", 100, ""),
     "tiny": ("tiny_numpy", "tiny_ours", 300, ""),
@@ -32,14 +33,18 @@ WORKLOADS = {
     "raw-mlp": ("raw_mlp_numpy", "raw_mlp_ours", 200, "(2, 8, 1), 4, "),
     "cross-entropy": ("cross_entropy_numpy", "cross_entropy_ours", 300, ""),
     "mlp-784": ("mlp_numpy", "mlp_ours", 20, "(784, 128, 10), 64, "),
+    "xor-compiled": ("xor_numpy", "compiled_workloads.xor_compiled", 100, ""),
+    "tiny-compiled": ("tiny_numpy", "compiled_workloads.tiny_compiled", 300, ""),
 }
 
 
 def count(function: str, args: str, units: int) -> int:
     """Instructions valgrind counts for one fresh Python running workloads.<function>(args units)."""
+    module, _, name = function.rpartition(".")
+    module = module or "workloads"
     code = (
         f"import sys; sys.path[:0] = [{BENCHMARKS!r}, {ROOT!r}]\n"
-        f"import workloads\nworkloads.{function}({args}{units})\n"
+        f"import {module}\n{module}.{name}({args}{units})\n"
     )
     env = {**os.environ, "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     with tempfile.TemporaryDirectory() as tmp:
@@ -64,14 +69,14 @@ def main() -> None:
     ]
     with ThreadPoolExecutor(os.cpu_count()) as pool:
         counts = dict(zip(runs, pool.map(lambda run: count(*run), runs)))
-    print(f"{'workload':10} {'NumPy':>12} {'autograd_mini':>14} {'ratio':>7}   (instructions per unit)")
+    print(f"{'workload':14} {'NumPy':>12} {'autograd_mini':>14} {'ratio':>7}   (instructions per unit)")
     for name in names:
         numpy_function, our_function, units, args = WORKLOADS[name]
         reference, ours = (
             (counts[(function, args, 2 * units)] - counts[(function, args, units)]) / units
             for function in (numpy_function, our_function)
         )
-        print(f"{name:10} {reference:12,.0f} {ours:14,.0f} {ours / reference:6.2f}×")
+        print(f"{name:14} {reference:12,.0f} {ours:14,.0f} {ours / reference:6.2f}×")
 
 
 if __name__ == "__main__":

@@ -486,6 +486,16 @@ def test_a_rebound_global_tensor_is_not_replayed_stale():
     assert_same(compiled(), am.full((2,), 10.0))
 
 
+
+def test_a_global_defined_after_compiling_is_watched():
+    global SCALE_DEFINED_LATER
+    compiled = am.compile(lambda x: x * SCALE_DEFINED_LATER)
+    SCALE_DEFINED_LATER = 2.0
+    assert_same(compiled(am.ones(2)), am.full((2,), 2.0))
+    SCALE_DEFINED_LATER = 3.0
+    assert_same(compiled(am.ones(2)), am.full((2,), 3.0))
+    assert len(compiled.traces) == 2
+
 # ---- the API ----------------------------------------------------------------------------------------
 
 

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from autograd_mini import anomaly
-from autograd_mini.compile.guards import call_signature, watched_objects
+from autograd_mini.compile.guards import Watcher, call_signature
 from autograd_mini.compile.patches import recording
 from autograd_mini.compile.recorder import GraphBreak, Recorder
 from autograd_mini.compile.steps import ReadTensor
@@ -81,7 +81,10 @@ class _Entry:
                      if isinstance(s, ReadTensor) and type(s.tensor) is not int]
 
     def still_fits(self) -> bool:
-        return all(t._array.shape == shape and t._array.dtype == dtype for t, shape, dtype in self.live)
+        for tensor, shape, dtype in self.live:
+            if tensor._array.shape != shape or tensor._array.dtype != dtype:
+                return False
+        return True
 
 
 class CompiledFunction:
@@ -94,6 +97,7 @@ class CompiledFunction:
 
     def __init__(self, fn: Callable, fullgraph: bool = False, disable: bool = False) -> None:
         self.fn = fn
+        self._watcher = Watcher(fn)
         self.fullgraph, self.disable = fullgraph, disable
         self._cache: OrderedDict[tuple, Any] = OrderedDict()
         self.recordings = 0
@@ -109,10 +113,10 @@ class CompiledFunction:
         self.last_trace = None
         if self.disable:
             return self.fn(*args, **kwargs)
-        if anomaly.is_anomaly_enabled():
+        if anomaly.active and anomaly.is_anomaly_enabled():
             _warn_once(f"compile: {self._name()} runs eagerly while anomaly detection is on")
             return self.fn(*args, **kwargs)
-        watched = watched_objects(self.fn)
+        watched = self._watcher.objects()
         key, tensors, objects = call_signature(args, kwargs, watched)
         entry = self._cache.get(key)
         if entry is _EAGER:

@@ -41,9 +41,9 @@ def call_signature(args: tuple, kwargs: dict, watched: list[Any]) -> tuple[tuple
     tensors: list[Tensor] = []
     objects: list[Any] = []
     key = (
-        _describe(args, tensors, objects),
-        _describe(kwargs, tensors, objects),
-        tuple(_state(w, objects) for w in watched),
+        _describe(args, tensors, objects) if args else (),
+        _describe(kwargs, tensors, objects) if kwargs else (),
+        tuple([_state(w, objects) for w in watched]),
         _mode.enabled,
         get_default_dtype().str,
     )
@@ -102,33 +102,49 @@ def _module_state(module: Module) -> tuple:
     return state
 
 
-def watched_objects(fn: Any) -> list[Any]:
-    """What fn reads besides its arguments: `self` of a bound method, its closure's contents and
-    the globals its code names (only Modules, Tensors, arrays and plain values: functions,
-    classes and modules are left out, as are optimizers, whose state is read live)."""
-    found: list[Any] = []
-    self = getattr(fn, "__self__", None)
-    if self is not None and not isinstance(self, types.ModuleType):
-        found.append(self)
-        if not isinstance(self, Module) and hasattr(self, "__dict__"):  # a trainer object: its attributes too
-            found.extend(v for v in vars(self).values() if _worth_watching(v))
-    code = getattr(fn, "__code__", None)
-    if code is None:
+class Watcher:
+    """What fn reads besides its arguments, read afresh by `objects()` at every call: `self` of a
+    bound method (and a trainer object's attributes), its closure's contents and the globals its
+    code names. Only Modules, Tensors, arrays and plain values count: functions, classes and
+    modules are code, and optimizers' state is read live. A global name that holds a function,
+    class or module when fn is compiled is taken as code and not read again."""
+
+    def __init__(self, fn: Any) -> None:
+        owner = getattr(fn, "__self__", None)
+        self.owner = owner = None if isinstance(owner, types.ModuleType) else owner
+        # A trainer object (not a Module): its attributes too.
+        self.owner_attributes = (
+            owner is not None and not isinstance(owner, Module) and hasattr(owner, "__dict__"))
+        code = getattr(fn, "__code__", None)
+        self.cells = (getattr(fn, "__closure__", None) or ()) if code is not None else ()
+        self.namespace = getattr(fn, "__globals__", {}) if code is not None else {}
+        code_kinds = (types.FunctionType, types.BuiltinFunctionType, types.ModuleType, type)
+        self.names = [name for name in (code.co_names if code is not None else ())
+                      if not isinstance(self.namespace.get(name), code_kinds)]
+
+    def objects(self) -> list[Any]:
+        found: list[Any] = []
+        if self.owner is not None:
+            found.append(self.owner)
+            if self.owner_attributes:
+                found.extend([v for v in vars(self.owner).values() if _worth_watching(v)])
+        for cell in self.cells:
+            try:
+                value = cell.cell_contents
+            except ValueError:  # an empty cell
+                continue
+            if _worth_watching(value):
+                found.append(value)
+        get = self.namespace.get
+        for name in self.names:
+            value = get(name)
+            if value is not None and _worth_watching(value):
+                found.append(value)
         return found
-    for cell in getattr(fn, "__closure__", None) or ():
-        try:
-            value = cell.cell_contents
-        except ValueError:  # an empty cell
-            continue
-        if _worth_watching(value):
-            found.append(value)
-    namespace = getattr(fn, "__globals__", {})
-    for name in code.co_names:
-        value = namespace.get(name)
-        if value is not None and _worth_watching(value):
-            found.append(value)
-    return found
+
+
+_WATCHED = (Module, Tensor, np.ndarray)
 
 
 def _worth_watching(value: Any) -> bool:
-    return type(value) in _PLAIN or isinstance(value, (Module, Tensor, np.ndarray))
+    return type(value) in _PLAIN or isinstance(value, _WATCHED)

@@ -175,8 +175,9 @@ class Seed(Step):
     def __post_init__(self) -> None:
         self.writes = (self.out.index,)
 
-    def source(self, names: Names) -> str:
-        return f"v{self.out.index} = ones({self.shape!r}, {names.bind(self.dtype, 'dtype')})"
+    def source(self, names: Names) -> str:  # np.ones without its Python wrapper, as the engine
+        slot = f"v{self.out.index}"
+        return f"{slot} = empty({self.shape!r}, {names.bind(self.dtype, 'dtype')}); {slot}.fill(1)"
 
 
 @dataclass

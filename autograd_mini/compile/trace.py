@@ -52,8 +52,8 @@ def _detached(array: Any) -> Tensor:
 
 
 _BUILT_INS = {
-    "as_array": _as_array, "ones": np.ones, "add": np.add, "write": _write, "accumulate": backward.accumulate,
-    "fit": backward.fit, "redraw": redraw, "Tensor_": _detached,
+    "as_array": _as_array, "empty": np.empty, "add": np.add, "write": _write,
+    "accumulate": backward.accumulate, "fit": backward.fit, "redraw": redraw, "Tensor_": _detached,
 }
 
 
