@@ -1622,15 +1622,15 @@ def _index(index: Any) -> Any:
 
 
 def _check_index_put_dtype(x: Tensor, index: Any, value: Any) -> None:
-    """Through an index array or mask PyTorch writes only a tensor of x's own dtype; a 0-d
-    tensor under one mask (a masked_fill) and basic indexing (a copy_) convert it."""
+    """Through an index array or mask PyTorch writes only a tensor of x's own dtype; a tensor of
+    one element under one mask (a masked_fill) and basic indexing (a copy_) convert it."""
     if not isinstance(value, Tensor) or value._array.dtype == x._array.dtype:
         return
     parts = index if isinstance(index, tuple) else (index,)
     arrays = [np.asarray(_raw(p)) for p in parts if isinstance(p, (Tensor, np.ndarray, list))]
     if not arrays:
         return
-    if len(parts) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim and value._array.ndim == 0:
+    if len(parts) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim and value._array.size == 1:
         return
     raise RuntimeError(
         f"index put requires the source and destination dtypes to match: {x.dtype} for the "

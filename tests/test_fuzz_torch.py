@@ -214,6 +214,12 @@ TENSOR_EXPONENT = re.compile(r"(\*\*|pow_\()\s*([vx]\d|am\.tensor)")
 HALF_POWER = re.compile(r"(\*\*|pow_\()\s*\(?-?0\.5\b")
 
 
+# binary_cross_entropy of input and target of two dtypes: PyTorch refuses them, autograd_mini
+# promotes them as `+` does (see docs/dtypes.md).
+PROMOTES = re.compile(r"F\.binary_cross_entropy\(")
+MIXED_DTYPES = "Found dtype"
+
+
 def beyond_single(arrays: list[np.ndarray]) -> bool:
     """Whether a 0-d float64 input lies outside float32's range: above its largest value, or
     nonzero below its smallest. With float32 tensors the result is float32 in both libraries, but
@@ -235,6 +241,8 @@ def test_graphs_on_corners_match_pytorch(graph):
     gradients to the second order as PyTorch, or a refusal where PyTorch refuses."""
     ours, theirs = corner_run(graph, am), corner_run(graph, torch)
     if graph.refusal is not None or ours.error is not None or theirs.error is not None:
+        if ours.error is None and PROMOTES.search(graph.source) and MIXED_DTYPES in str(theirs.error):
+            return  # a documented difference: autograd_mini promotes, PyTorch refuses
         assert ours.error is not None and theirs.error is not None, (ours.error, theirs.error)
         return
     single = any(a.dtype == np.float32 for a in graph.arrays)

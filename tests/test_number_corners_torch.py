@@ -1,5 +1,6 @@
 """Numbers at the edge of a dtype, against PyTorch: powers with exponents float32 cannot hold,
-add and sub with alpha across dtypes, and where with numbers too large for its result.
+add and sub with alpha across dtypes, where with numbers too large for its result, and a
+one-element source of another dtype written under a mask.
 
 Select them with `pytest -m torch`.
 """
@@ -150,3 +151,21 @@ def test_where_takes_numbers_its_result_holds_as_pytorch_does(a, b):
 
     ours = am.where(am.tensor([True, False]), operand(am, a), operand(am, b))
     assert_same(ours, torch.where(torch.tensor([True, False]), operand(torch, a), operand(torch, b)))
+
+
+# ---- a one-element tensor written under a mask -------------------------------------------------------
+
+
+@pytest.mark.parametrize("mask", [[True], [True, False], [True, True]], ids=str)
+def test_a_one_element_source_of_another_dtype_under_a_mask_is_written_as_pytorch_writes_it(mask):
+    """PyTorch writes a one-element source under one mask as masked_fill does, converting it."""
+    results = []
+    for lib in (am, torch):
+        x = lib.zeros(len(mask), dtype=lib.float64, requires_grad=True)
+        source = lib.tensor([2.0], dtype=lib.float32, requires_grad=True)
+        v = x.clone()
+        v[lib.tensor(mask)] = source
+        (v * lib.tensor([1.5] * len(mask), dtype=lib.float64)).sum().backward()
+        results.append((v, x.grad, source.grad))
+    for ours, theirs in zip(*results, strict=True):
+        assert_same(ours, theirs)

@@ -112,11 +112,6 @@ def binary_cross_entropy(
     caller = "binary_cross_entropy"
     check_reduction(reduction, caller)
     target = _loss_target(input, target, caller)
-    if target.dtype != input.dtype:  # as PyTorch, which does not promote here
-        raise RuntimeError(
-            f"{caller}: target has dtype {target.dtype} but input has dtype {input.dtype}; they must be "
-            "equal, so convert one, e.g. target.to(input.dtype)"
-        )
     data = _array(input)
     if data.size and not (data.min() >= 0 and data.max() <= 1):
         raise ValueError(
