@@ -1280,13 +1280,21 @@ class Tensor:
 
     def _scaled(self, other: Any, alpha: Any, op: str) -> Any:
         """alpha * other, for add and sub: alpha must suit and fit the result's dtype (self's, in
-        place), as in PyTorch."""
+        place), as in PyTorch. As there, other first takes the dtype the sum is computed in, so
+        that a float64 tensor plus 2.0 times a float32 3e38 is 6e38, not 2.0 * 3e38 = inf in float32."""
         if alpha == 1 and type(alpha) is int:
             return other
-        dtype = self._array.dtype if op.endswith("_") else dtypes.result_type(self, other)
+        if op.startswith("sub") and is_bool(other):  # scaling would hide the boolean from Sub
+            raise RuntimeError(BOOL_SUBTRACTION)
+        computed = dtypes.result_type(self, other)
+        dtype = self._array.dtype if op.endswith("_") else computed
         if type(alpha) is bool and dtype.kind != "b" or type(alpha) is float and dtype.kind in "iub":
             raise RuntimeError(f"{op}: alpha={alpha!r} does not suit a result of dtype {dtype}")
         check_fits(alpha, dtype, op)
+        if isinstance(other, np.generic):  # a number to PyTorch
+            other = other.item()
+        elif isinstance(other, (Tensor, np.ndarray)):
+            other = (other if isinstance(other, Tensor) else Tensor(other)).to(computed)
         return alpha * other
 
     def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
@@ -1614,15 +1622,15 @@ def _index(index: Any) -> Any:
 
 
 def _check_index_put_dtype(x: Tensor, index: Any, value: Any) -> None:
-    """Through an index array or mask PyTorch writes only a tensor of x's own dtype; a 0-d
-    tensor under one mask (a masked_fill) and basic indexing (a copy_) convert it."""
+    """Through an index array or mask PyTorch writes only a tensor of x's own dtype; a tensor of
+    one element under one mask (a masked_fill) and basic indexing (a copy_) convert it."""
     if not isinstance(value, Tensor) or value._array.dtype == x._array.dtype:
         return
     parts = index if isinstance(index, tuple) else (index,)
     arrays = [np.asarray(_raw(p)) for p in parts if isinstance(p, (Tensor, np.ndarray, list))]
     if not arrays:
         return
-    if len(parts) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim and value._array.ndim == 0:
+    if len(parts) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim and value._array.size == 1:
         return
     raise RuntimeError(
         f"index put requires the source and destination dtypes to match: {x.dtype} for the "
@@ -1650,6 +1658,7 @@ from autograd_mini.device import device as Device  # noqa: E402, N812
 from autograd_mini.inplace import apply_inplace, version  # noqa: E402
 from autograd_mini.limits import check_fits  # noqa: E402
 from autograd_mini.ops.arithmetic import (  # noqa: E402
+    BOOL_SUBTRACTION,
     Add,
     Div,
     FloorDivide,
@@ -1661,6 +1670,7 @@ from autograd_mini.ops.arithmetic import (  # noqa: E402
     Remainder,
     RoundedDivide,
     Sub,
+    is_bool,
 )
 from autograd_mini.ops.exponential import Exp, Expm1, Log, Log1p, Log2, Log10  # noqa: E402
 from autograd_mini.ops.index import GetItem, IndexAdd, IndexPut, IntegersFirst  # noqa: E402

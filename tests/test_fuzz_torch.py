@@ -111,7 +111,8 @@ def corner_run(graph: Graph, lib: Any) -> Outcome:
         namespace = {"am": torch, "F": torch.nn.functional, "np": np}
         exec(compile(graph.source, "<graph>", "exec"), namespace)
         fn, inputs = namespace["graph"], [torch.tensor(a, requires_grad=True) for a in graph.arrays]
-        to_numpy = lambda t: t.detach().numpy(force=True)  # noqa: E731 (force: PyTorch's zero tensors)
+        # clone: numpy(force=True) of one of PyTorch's zero tensors (a second derivative) can crash
+        to_numpy = lambda t: t.detach().clone().numpy(force=True)  # noqa: E731
     outputs, grads, second = [], [None] * len(inputs), [None] * len(inputs)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -143,7 +144,14 @@ def _seeded_sum(tensors: list, order: int, lib: Any) -> Any:
 
 
 def assert_same_arrays(
-    ours: list, theirs: list, what: str, single: bool, loose_nans: bool, their_nans_pass: bool = False
+    ours: list,
+    theirs: list,
+    what: str,
+    single: bool,
+    loose_nans: bool,
+    their_nans_pass: bool = False,
+    unsigned_infs: bool = False,
+    scale: float = 0.0,
 ) -> None:
     """Equal dtypes and shapes; values equal where non-finite, else close (to float32's precision
     if single; PyTorch takes the log of a number base such as 2.0 ** x in single precision).
@@ -152,7 +160,12 @@ def assert_same_arrays(
     equals anything (see OVERWRITES and TENSOR_EXPONENT). their_nans_pass: a NaN of PyTorch's
     alone equals anything, for second derivatives: PyTorch's double backward multiplies infinite
     values by derivatives that are 0 (relu's threshold_backward by its result, among others), so
-    they are NaN where the math and autograd_mini give a number; there PyTorch is no oracle."""
+    they are NaN where the math and autograd_mini give a number; there PyTorch is no oracle.
+    unsigned_infs: infinities of either sign are equal (see HALF_POWER). scale: the largest finite
+    magnitude among the inputs, whose rounding error (16 units in the last place of it, at most
+    of the dtype's largest value) is the least absolute error compared: a gradient that should
+    cancel to 0 through products with 1e300 is 1e300 · 2^-53 or so in both libraries, rounded
+    in another order; see "For PyTorch users"."""
     for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
         if a is None or b is None:
             other = b if a is None else a
@@ -164,12 +177,19 @@ def assert_same_arrays(
             a, b = np.where(np.isnan(a), b, a), np.where(np.isnan(b), a, b)
         elif their_nans_pass:
             b = np.where(np.isnan(b), a, b)
+        if unsigned_infs and a.dtype.kind == "f":
+            both_inf = np.isinf(a) & np.isinf(b)
+            a, b = np.where(both_inf, np.abs(a), a), np.where(both_inf, np.abs(b), b)
         if a.dtype.kind == "f":  # near the largest float, the order of operations decides overflow
             big = np.finfo(a.dtype).max * 1e-3
             a = np.where((np.abs(a) > big) & np.isinf(b) & (np.sign(a) == np.sign(b)), b, a)
             b = np.where((np.abs(b) > big) & np.isinf(a) & (np.sign(a) == np.sign(b)), a, b)
+        if a.dtype.kind == "f":  # the rounding error of the largest input, as a's dtype holds it
+            noise = 16 * float(np.finfo(a.dtype).eps) * min(scale, float(np.finfo(a.dtype).max))
+        else:
+            noise = 0.0
         np.testing.assert_allclose(
-            a, b, rtol=1e-4 if single else 1e-7, atol=1e-6 if single else 1e-12, equal_nan=True,
+            a, b, rtol=1e-4 if single else 1e-7, atol=max(1e-6 if single else 1e-12, noise), equal_nan=True,
             err_msg=f"{what} {i}",
         )
 
@@ -187,6 +207,18 @@ OVERWRITES = re.compile(r"\.(fill_|zero_|copy_)\(")
 # and so autograd_mini, takes a 0-d exponent as a number (its square-root path).
 TENSOR_EXPONENT = re.compile(r"(\*\*|pow_\()\s*([vx]\d|am\.tensor)")
 
+# x ** 0.5 and x ** -0.5: PyTorch computes them as sqrt and rsqrt, so at -0.0 its x ** -0.5, and
+# the derivative of x ** 0.5, is -inf where C's pow (NumPy, autograd_mini) gives +inf, and at
+# -inf NaN where C's pow gives 0; see "For PyTorch users". The signs of infinities are not
+# compared there, and a NaN of PyTorch's alone equals anything.
+HALF_POWER = re.compile(r"(\*\*|pow_\()\s*\(?-?0\.5\b")
+
+
+# binary_cross_entropy of input and target of two dtypes: PyTorch refuses them, autograd_mini
+# promotes them as `+` does (see docs/dtypes.md).
+PROMOTES = re.compile(r"F\.binary_cross_entropy\(")
+MIXED_DTYPES = "Found dtype"
+
 
 def beyond_single(arrays: list[np.ndarray]) -> bool:
     """Whether a 0-d float64 input lies outside float32's range: above its largest value, or
@@ -202,6 +234,18 @@ def beyond_single(arrays: list[np.ndarray]) -> bool:
     )
 
 
+# sigmoid below the floor where e^-x overflows (about -709 in float64, -88 in float32) is about
+# 1e-308 here and 0 in PyTorch; see "For PyTorch users". Times the huge input there (x · sigmoid(x)
+# at -1e300 or -inf), the two differ as -1e-8 and -0, or -inf and NaN.
+SIGMOID = re.compile(r"\.sigmoid\(")
+
+
+def below_sigmoid_floor(graph: Graph) -> bool:
+    """Whether the graph takes a sigmoid and an input holds a value below -80 (any floor)."""
+    floating = [a for a in graph.arrays if a.dtype.kind == "f"]
+    return bool(SIGMOID.search(graph.source)) and any(np.any(a < -80) for a in floating)
+
+
 @settings(max_examples=40 * EXAMPLES)
 @given(graphs(portable=True, corners=True))
 def test_graphs_on_corners_match_pytorch(graph):
@@ -209,16 +253,26 @@ def test_graphs_on_corners_match_pytorch(graph):
     gradients to the second order as PyTorch, or a refusal where PyTorch refuses."""
     ours, theirs = corner_run(graph, am), corner_run(graph, torch)
     if graph.refusal is not None or ours.error is not None or theirs.error is not None:
+        if ours.error is None and PROMOTES.search(graph.source) and MIXED_DTYPES in str(theirs.error):
+            return  # a documented difference: autograd_mini promotes, PyTorch refuses
         assert ours.error is not None and theirs.error is not None, (ours.error, theirs.error)
         return
     single = any(a.dtype == np.float32 for a in graph.arrays)
-    if single and beyond_single(graph.arrays):  # PyTorch computes with another value: types only
+    if single and beyond_single(graph.arrays) or below_sigmoid_floor(graph):  # types only
         assert [(a.dtype, a.shape) for a in ours.outputs] == [(b.dtype, b.shape) for b in theirs.outputs]
         return
     overwrites, powers = bool(OVERWRITES.search(graph.source)), bool(TENSOR_EXPONENT.search(graph.source))
-    assert_same_arrays(ours.outputs, theirs.outputs, "output", single, powers)
-    assert_same_arrays(ours.grads, theirs.grads, "gradient of input", single, overwrites or powers)
+    halves = bool(HALF_POWER.search(graph.source))
+    scale = max((float(np.abs(a[np.isfinite(a)]).max(initial=0)) for a in graph.arrays), default=0.0)
+    assert_same_arrays(
+        ours.outputs, theirs.outputs, "output", single, powers, their_nans_pass=halves, unsigned_infs=halves
+    )
+    assert_same_arrays(
+        ours.grads, theirs.grads, "gradient of input", single, overwrites or powers, their_nans_pass=halves,
+        unsigned_infs=halves, scale=scale,
+    )
     if not powers:
         assert_same_arrays(
-            ours.second, theirs.second, "second derivative of input", single, overwrites, their_nans_pass=True
+            ours.second, theirs.second, "second derivative of input", single, overwrites,
+            their_nans_pass=True, unsigned_infs=halves, scale=scale,
         )

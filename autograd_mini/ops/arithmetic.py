@@ -22,7 +22,8 @@ BOOL_SUBTRACTION = (
 )
 
 
-def _is_bool(x) -> bool:
+def is_bool(x) -> bool:
+    """Whether x is a bool, a NumPy bool or a boolean array or tensor."""
     return type(x) is bool or type(x) is np.bool_ or getattr(x, "dtype", None) == np.bool_
 
 
@@ -48,7 +49,7 @@ class Sub(Function):
     def forward(ctx, a, b):
         dtype = None
         if type(a) is not type(b) or a.dtype is not b.dtype:  # mixed operands
-            if _is_bool(a) or _is_bool(b):
+            if is_bool(a) or is_bool(b):
                 raise RuntimeError(BOOL_SUBTRACTION)
             if not (type(b) in NUMBERS and a.dtype in FLOATS):  # NumPy gets a float array and a number right
                 a, b, dtype = promote(a, b)
@@ -194,6 +195,13 @@ class Neg(Function):
         return -grad
 
 
+# A float32 power of a number exponent is exact only where float32 holds that exponent closely
+# enough: NumPy rounds it to float32 first, which makes 1e-300 a 0 (so 0 ** 1e-300 would be 1) and
+# from 2**24 on keeps only even integers (so (-1) ** 16777217.0 would be 1). Outside this range
+# PyTorch, like the math, takes the exponent as it is, and so does Pow, by computing in float64.
+_FLOAT32 = np.dtype(np.float32)
+
+
 class Pow(Function):
     """a ** b, for a tensor or number on either side."""
 
@@ -203,7 +211,15 @@ class Pow(Function):
         if type(a) is not type(b) or a.dtype is not b.dtype:  # mixed operands
             if not (type(b) in NUMBERS and a.dtype in FLOATS):  # NumPy gets a float array and a number right
                 a, b, dtype = promote(a, b)
-        out = a**b
+        # Literal bounds and no abs(), so that the common x ** 0.5 pays two comparisons.
+        if (
+            type(b) is float
+            and not (2.0**-150 < b <= 2.0**24 or -(2.0**24) <= b < -(2.0**-150))
+            and a.dtype is _FLOAT32
+        ):
+            out = (a.astype(np.float64) ** b).astype(_FLOAT32)
+        else:
+            out = a**b
         if dtype is not None:
             out = out.astype(dtype, copy=False)
         # The result only for the exponent's gradient: an in-place change of a ** 2 stays legal.

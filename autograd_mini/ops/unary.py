@@ -19,6 +19,7 @@ import numpy as np
 
 from autograd_mini.dtypes import FLOATS, NUMBERS, cast, promote, result_type, to_float
 from autograd_mini.function import Function
+from autograd_mini.limits import check_fits
 
 # The signed integer of each float's size, whose bit patterns a mask can select from.
 _BITS_OF = {np.dtype(np.float16): np.int16, np.dtype(np.float32): np.int32, np.dtype(np.float64): np.int64}
@@ -214,6 +215,13 @@ class Where(Function):
         if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype is b.dtype:
             return np.where(ctx.condition, a, b)
         a, b, dtype = promote(a, b)  # the condition takes no part
+        # A number must fit the result (1e300 is no float32): the array's dtype unless promoted.
+        if dtype is None:  # an array and a Python number
+            number, array = (b, a) if type(b) in NUMBERS else (a, b)
+            check_fits(number, array.dtype, "where")
+        else:
+            check_fits(a, dtype, "where")
+            check_fits(b, dtype, "where")
         out = np.where(ctx.condition, a, b)
         return out if dtype is None else out.astype(dtype, copy=False)
 
