@@ -15,6 +15,8 @@ flows through the statistics too.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from autograd_mini.function import Function
@@ -24,13 +26,29 @@ from autograd_mini.tensor import Tensor
 def normalized(x, axes: tuple[int, ...], eps: float, centre: bool):
     """(xhat, rstd) of x over axes, on arrays and Tensors alike: xhat = (x - mean) · rstd with
     rstd = 1 / sqrt(mean((x - mean)²) + eps); without centring, the mean is taken as 0."""
+    if isinstance(x, Tensor):  # create_graph: recorded
+        if centre:
+            x = x - x.mean(axis=axes, keepdims=True)
+        rstd = 1 / np.sqrt((x * x).mean(axis=axes, keepdims=True) + eps)
+        return x * rstd, rstd
+    x = x - trailing_mean(x, len(axes)) if centre else x
+    rstd = 1 / np.sqrt(trailing_mean(x, len(axes), x) + eps)
     if centre:
-        x = x - x.mean(axis=axes, keepdims=True)
-    rstd = 1 / np.sqrt((x * x).mean(axis=axes, keepdims=True) + eps)
-    if centre and isinstance(x, np.ndarray):
         x *= rstd  # x is now the new centred array: normalise it in place
         return x, rstd
     return x * rstd, rstd
+
+
+def trailing_mean(a: np.ndarray, dims: int, b: np.ndarray | None = None) -> np.ndarray:
+    """The mean of a, or of a · b, over the last `dims` axes, kept as axes of size 1. einsum sums
+    the products without making the array of them, and sums short rows faster than mean() does;
+    float16 takes mean(), which adds in float32."""
+    axes = tuple(range(-dims, 0))
+    if a.dtype == np.float16 or (b is not None and b.dtype == np.float16):
+        return (a if b is None else a * b).mean(axis=axes, keepdims=True)
+    row = "...ABCDEFGH"[:3 + dims]  # one subscript per summed axis
+    total = np.einsum(f"{row}->...", a) if b is None else np.einsum(f"{row},{row}->...", a, b)
+    return (total / math.prod(a.shape[-dims:])).reshape(total.shape + (1,) * dims)
 
 
 def sum_leading(grad, count: int):
@@ -71,11 +89,13 @@ class LayerNorm(Function):
             # Through xhat: rstd · (g - mean(g) - xhat · mean(g · xhat)), g the gradient of xhat.
             # The two means are what the statistics pass back; RMS norm has no mean(g) term.
             grad_xhat = grad * weight if weight is not None else grad
-            projection = (grad_xhat * xhat).mean(axis=ctx.axes, keepdims=True)
-            offset = grad_xhat.mean(axis=ctx.axes, keepdims=True) if ctx.centre else 0
             if isinstance(grad_xhat, Tensor) or isinstance(xhat, Tensor):  # create_graph: recorded
+                projection = (grad_xhat * xhat).mean(axis=ctx.axes, keepdims=True)
+                offset = grad_xhat.mean(axis=ctx.axes, keepdims=True) if ctx.centre else 0
                 grad_x = rstd * (grad_xhat - xhat * projection - offset)
             else:  # the same, in one new array
+                projection = trailing_mean(grad_xhat, len(ctx.axes), xhat)
+                offset = trailing_mean(grad_xhat, len(ctx.axes)) if ctx.centre else 0
                 grad_x = np.multiply(xhat, projection, dtype=np.result_type(grad_xhat, xhat))
                 np.subtract(grad_xhat, grad_x, out=grad_x)
                 grad_x -= offset
