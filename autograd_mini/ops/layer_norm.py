@@ -8,9 +8,9 @@ Unfused, layer norm is five or six nodes,
 and RMS norm the same without the centring. One node does the work in a few NumPy calls and
 its backward in a few more, which matters in a transformer, where each layer has two or three.
 
-Backward reads the normalised input `xhat` and `rstd = 1 / sqrt(var + eps)` that forward kept.
-Under create_graph it recomputes them from x as Tensors instead, so the second derivative
-flows through the statistics too.
+Backward makes the normalised input `xhat` again from x and the statistics forward kept, the
+mean and `rstd = 1 / sqrt(var + eps)`. Under create_graph it recomputes the statistics from x as
+Tensors instead, so the second derivative flows through them too.
 """
 
 from __future__ import annotations
@@ -24,19 +24,30 @@ from autograd_mini.tensor import Tensor
 
 
 def normalized(x, axes: tuple[int, ...], eps: float, centre: bool):
-    """(xhat, rstd) of x over axes, on arrays and Tensors alike: xhat = (x - mean) · rstd with
-    rstd = 1 / sqrt(mean((x - mean)²) + eps); without centring, the mean is taken as 0."""
+    """(xhat, mean, rstd) of x over axes, on arrays and Tensors alike: xhat = (x - mean) · rstd
+    with rstd = 1 / sqrt(mean((x - mean)²) + eps); without centring, the mean is taken as 0."""
     if isinstance(x, Tensor):  # create_graph: recorded
-        if centre:
-            x = x - x.mean(axis=axes, keepdims=True)
+        mean = x.mean(axis=axes, keepdims=True) if centre else 0
+        x = x - mean if centre else x
         rstd = 1 / np.sqrt((x * x).mean(axis=axes, keepdims=True) + eps)
-        return x * rstd, rstd
-    x = x - trailing_mean(x, len(axes)) if centre else x
+        return x * rstd, mean, rstd
+    mean = trailing_mean(x, len(axes)) if centre else 0
+    x = x - mean if centre else x
     rstd = 1 / np.sqrt(trailing_mean(x, len(axes), x) + eps)
     if centre:
         x *= rstd  # x is now the new centred array: normalise it in place
-        return x, rstd
-    return x * rstd, rstd
+        return x, mean, rstd
+    return x * rstd, mean, rstd
+
+
+def renormalized(x: np.ndarray, mean, rstd: np.ndarray, centre: bool) -> np.ndarray:
+    """xhat again from x and the statistics forward kept: the same operations as normalized()'s,
+    so the same numbers, without keeping an array of x's size from forward to backward."""
+    if not centre:
+        return x * rstd
+    xhat = np.subtract(x, mean)
+    xhat *= rstd
+    return xhat
 
 
 def trailing_mean(a: np.ndarray, dims: int, b: np.ndarray | None = None) -> np.ndarray:
@@ -68,11 +79,14 @@ class LayerNorm(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, *, dims, eps):
         ctx.axes, ctx.eps = tuple(range(-dims, 0)), eps
-        ctx.xhat, ctx.rstd = normalized(x, ctx.axes, eps, ctx.centre)
+        # Only the statistics are kept, not xhat: backward makes xhat again from x, and the
+        # output takes xhat's array, so forward makes one array of x's size, not two.
+        out, ctx.mean, ctx.rstd = normalized(x, ctx.axes, eps, ctx.centre)
         ctx.save_for_backward(x, weight)
-        out = ctx.xhat * weight if weight is not None else ctx.xhat.copy()
+        if weight is not None:
+            out = np.multiply(out, weight, out=out if np.result_type(out, weight) == out.dtype else None)
         if bias is not None:
-            out += bias  # in place: out is new
+            out = np.add(out, bias, out=out if np.result_type(out, bias) == out.dtype else None)
         return out
 
     @staticmethod
@@ -80,9 +94,9 @@ class LayerNorm(Function):
         x, weight = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad
         if isinstance(x, Tensor):  # create_graph: statistics that are themselves differentiable
-            xhat, rstd = normalized(x, ctx.axes, ctx.eps, ctx.centre)
+            xhat, _, rstd = normalized(x, ctx.axes, ctx.eps, ctx.centre)
         else:
-            xhat, rstd = ctx.xhat, ctx.rstd
+            xhat, rstd = renormalized(x, ctx.mean, ctx.rstd, ctx.centre), ctx.rstd
         leading = grad.ndim - len(ctx.axes)
         grad_x = None
         if need_x:
