@@ -37,7 +37,7 @@ def safe_softmax(scores):
         return e / (total + (_array(total) == 0))
     scores -= top
     np.exp(scores, out=scores)
-    total = scores.sum(axis=-1, keepdims=True)
+    total = np.einsum("...j->...", scores)[..., None]  # row sums: faster than sum() on short rows
     total[total == 0] = 1
     scores /= total
     return scores

@@ -8,12 +8,14 @@ Unfused, layer norm is five or six nodes,
 and RMS norm the same without the centring. One node does the work in a few NumPy calls and
 its backward in a few more, which matters in a transformer, where each layer has two or three.
 
-Backward reads the normalised input `xhat` and `rstd = 1 / sqrt(var + eps)` that forward kept.
-Under create_graph it recomputes them from x as Tensors instead, so the second derivative
-flows through the statistics too.
+Backward makes the normalised input `xhat` again from x and the statistics forward kept, the
+mean and `rstd = 1 / sqrt(var + eps)`. Under create_graph it recomputes the statistics from x as
+Tensors instead, so the second derivative flows through them too.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -22,15 +24,42 @@ from autograd_mini.tensor import Tensor
 
 
 def normalized(x, axes: tuple[int, ...], eps: float, centre: bool):
-    """(xhat, rstd) of x over axes, on arrays and Tensors alike: xhat = (x - mean) · rstd with
-    rstd = 1 / sqrt(mean((x - mean)²) + eps); without centring, the mean is taken as 0."""
+    """(xhat, mean, rstd) of x over axes, on arrays and Tensors alike: xhat = (x - mean) · rstd
+    with rstd = 1 / sqrt(mean((x - mean)²) + eps); without centring, the mean is taken as 0."""
+    if isinstance(x, Tensor):  # create_graph: recorded
+        mean = x.mean(axis=axes, keepdims=True) if centre else 0
+        x = x - mean if centre else x
+        rstd = 1 / np.sqrt((x * x).mean(axis=axes, keepdims=True) + eps)
+        return x * rstd, mean, rstd
+    mean = trailing_mean(x, len(axes)) if centre else 0
+    x = x - mean if centre else x
+    rstd = 1 / np.sqrt(trailing_mean(x, len(axes), x) + eps)
     if centre:
-        x = x - x.mean(axis=axes, keepdims=True)
-    rstd = 1 / np.sqrt((x * x).mean(axis=axes, keepdims=True) + eps)
-    if centre and isinstance(x, np.ndarray):
         x *= rstd  # x is now the new centred array: normalise it in place
-        return x, rstd
-    return x * rstd, rstd
+        return x, mean, rstd
+    return x * rstd, mean, rstd
+
+
+def renormalized(x: np.ndarray, mean, rstd: np.ndarray, centre: bool) -> np.ndarray:
+    """xhat again from x and the statistics forward kept: the same operations as normalized()'s,
+    so the same numbers, without keeping an array of x's size from forward to backward."""
+    if not centre:
+        return x * rstd
+    xhat = np.subtract(x, mean)
+    xhat *= rstd
+    return xhat
+
+
+def trailing_mean(a: np.ndarray, dims: int, b: np.ndarray | None = None) -> np.ndarray:
+    """The mean of a, or of a · b, over the last `dims` axes, kept as axes of size 1. einsum sums
+    the products without making the array of them, and sums short rows faster than mean() does;
+    float16 takes mean(), which adds in float32."""
+    axes = tuple(range(-dims, 0))
+    if a.dtype == np.float16 or (b is not None and b.dtype == np.float16):
+        return (a if b is None else a * b).mean(axis=axes, keepdims=True)
+    row = "...ABCDEFGH"[:3 + dims]  # one subscript per summed axis
+    total = np.einsum(f"{row}->...", a) if b is None else np.einsum(f"{row},{row}->...", a, b)
+    return (total / math.prod(a.shape[-dims:])).reshape(total.shape + (1,) * dims)
 
 
 def sum_leading(grad, count: int):
@@ -50,11 +79,14 @@ class LayerNorm(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, *, dims, eps):
         ctx.axes, ctx.eps = tuple(range(-dims, 0)), eps
-        ctx.xhat, ctx.rstd = normalized(x, ctx.axes, eps, ctx.centre)
+        # Only the statistics are kept, not xhat: backward makes xhat again from x, and the
+        # output takes xhat's array, so forward makes one array of x's size, not two.
+        out, ctx.mean, ctx.rstd = normalized(x, ctx.axes, eps, ctx.centre)
         ctx.save_for_backward(x, weight)
-        out = ctx.xhat * weight if weight is not None else ctx.xhat.copy()
+        if weight is not None:
+            out = np.multiply(out, weight, out=out if np.result_type(out, weight) == out.dtype else None)
         if bias is not None:
-            out += bias  # in place: out is new
+            out = np.add(out, bias, out=out if np.result_type(out, bias) == out.dtype else None)
         return out
 
     @staticmethod
@@ -62,20 +94,22 @@ class LayerNorm(Function):
         x, weight = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad
         if isinstance(x, Tensor):  # create_graph: statistics that are themselves differentiable
-            xhat, rstd = normalized(x, ctx.axes, ctx.eps, ctx.centre)
+            xhat, _, rstd = normalized(x, ctx.axes, ctx.eps, ctx.centre)
         else:
-            xhat, rstd = ctx.xhat, ctx.rstd
+            xhat, rstd = renormalized(x, ctx.mean, ctx.rstd, ctx.centre), ctx.rstd
         leading = grad.ndim - len(ctx.axes)
         grad_x = None
         if need_x:
             # Through xhat: rstd · (g - mean(g) - xhat · mean(g · xhat)), g the gradient of xhat.
             # The two means are what the statistics pass back; RMS norm has no mean(g) term.
             grad_xhat = grad * weight if weight is not None else grad
-            projection = (grad_xhat * xhat).mean(axis=ctx.axes, keepdims=True)
-            offset = grad_xhat.mean(axis=ctx.axes, keepdims=True) if ctx.centre else 0
             if isinstance(grad_xhat, Tensor) or isinstance(xhat, Tensor):  # create_graph: recorded
+                projection = (grad_xhat * xhat).mean(axis=ctx.axes, keepdims=True)
+                offset = grad_xhat.mean(axis=ctx.axes, keepdims=True) if ctx.centre else 0
                 grad_x = rstd * (grad_xhat - xhat * projection - offset)
             else:  # the same, in one new array
+                projection = trailing_mean(grad_xhat, len(ctx.axes), xhat)
+                offset = trailing_mean(grad_xhat, len(ctx.axes)) if ctx.centre else 0
                 grad_x = np.multiply(xhat, projection, dtype=np.result_type(grad_xhat, xhat))
                 np.subtract(grad_xhat, grad_x, out=grad_x)
                 grad_x -= offset

@@ -18,6 +18,7 @@ import numpy as np
 from autograd_mini.dtypes import promote
 from autograd_mini.function import Function
 from autograd_mini.ops.activation import sigmoid, softplus
+from autograd_mini.tensor import Tensor
 
 
 def reduce_loss(loss, reduction: str):
@@ -217,8 +218,9 @@ class CrossEntropy(Function):
         shift = logits.max(axis=axis, keepdims=True)
         index = target.reshape(shift.shape).copy()  # the class axis back, as size 1; our own copy
         shifted = logits - shift
-        log_norm = np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-        loss = (log_norm - np.take_along_axis(shifted, index, axis=axis)).squeeze(axis)
+        picked = np.take_along_axis(shifted, index, axis=axis)  # read before exp overwrites it
+        log_norm = np.log(np.exp(shifted, out=shifted).sum(axis=axis, keepdims=True))
+        loss = (log_norm - picked).squeeze(axis)
         ctx.save_for_backward(logits)
         ctx.shift, ctx.index, ctx.axis, ctx.reduction = shift, index, axis, reduction
         return reduce_loss(loss, reduction)
@@ -226,15 +228,23 @@ class CrossEntropy(Function):
     @staticmethod
     def backward(ctx, grad):
         (logits,) = ctx.saved_tensors
-        # The shift is a constant: softmax does not change when one is subtracted from a row.
-        e = np.exp(logits - ctx.shift)
-        softmax = e / e.sum(axis=ctx.axis, keepdims=True)
-        classes = np.arange(logits.shape[ctx.axis]).reshape((-1,) + (1,) * (logits.ndim - 1 - ctx.axis))
-        one_hot = (ctx.index == classes).astype(logits.dtype)
         g = unreduce(grad, ctx.reduction, ctx.index.size)
         if ctx.reduction == "none":
             g = g.reshape(ctx.shift.shape)  # (N, 1, d1, ...): one value per sample, over the classes
-        return g * (softmax - one_hot), None
+        # The shift is a constant: softmax does not change when one is subtracted from a row.
+        if isinstance(logits, Tensor) or isinstance(g, Tensor):  # create_graph: recorded
+            e = np.exp(logits - ctx.shift)
+            classes = np.arange(logits.shape[ctx.axis]).reshape((-1,) + (1,) * (logits.ndim - 1 - ctx.axis))
+            one_hot = (ctx.index == classes).astype(logits.dtype)
+            return g * (e / e.sum(axis=ctx.axis, keepdims=True) - one_hot), None
+        # The same in one new array: softmax, less 1 at each target's class, times g.
+        grad_logits = np.subtract(logits, ctx.shift)
+        np.exp(grad_logits, out=grad_logits)
+        grad_logits /= grad_logits.sum(axis=ctx.axis, keepdims=True)
+        at_target = np.take_along_axis(grad_logits, ctx.index, axis=ctx.axis)
+        np.put_along_axis(grad_logits, ctx.index, at_target - 1, axis=ctx.axis)
+        grad_logits *= g
+        return grad_logits, None
 
 
 class NegativeLogLikelihood(Function):
