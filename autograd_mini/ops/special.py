@@ -19,6 +19,7 @@ Float32 and float16 inputs are computed in float64 and rounded; integers give th
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import math
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from autograd_mini.function import Function
 from autograd_mini.tensor import get_default_dtype
 
 _TWO_OVER_ROOT_PI = 2 / math.sqrt(math.pi)
-_PI = Decimal("3.14159265358979323846264338327950288419716939937510582097494459230781640628620899")
+_PI_DIGITS = "3.14159265358979323846264338327950288419716939937510582097494459230781640628620899"
 _SATURATED = 30.0  # erf(30) is 1 and erfc(30) 0 in float64; larger |x| are treated as 30
 _SERIES_BELOW, _CELL, _FRACTION_FROM = 0.5, 0.25, 6.0
 _CELLS = round((_FRACTION_FROM - _SERIES_BELOW) / _CELL)
@@ -107,22 +108,37 @@ def _exp_neg_square(a: np.ndarray) -> np.ndarray:
     return np.exp(-head * head) * np.exp(-tail * (head + a))
 
 
-@functools.cache
+def _computed_once_aside(table: Callable[[], np.ndarray]) -> Callable[[], np.ndarray]:
+    """table(), computed on first use and kept, in a contextvars.Context of its own.
+
+    Decimal arithmetic stores a decimal context in the running contextvars.Context, and NumPy
+    looks its error state up there on every call: once that context holds anything, each NumPy
+    call in the program (ours and the user's) costs a few percent more on small arrays."""
+
+    @functools.cache
+    @functools.wraps(table)
+    def once() -> np.ndarray:
+        return contextvars.Context().run(table)
+
+    return once
+
+
+@_computed_once_aside
 def _maclaurin() -> np.ndarray:
     """2/√π (-1)^n / (n! (2n + 1)), n = 0, 1, ...: erf(a) / a as a polynomial in a²."""
     with localcontext() as context:
         context.prec = 40
-        scale = 2 / _PI.sqrt()
+        scale = 2 / Decimal(_PI_DIGITS).sqrt()
         terms = range(_MACLAURIN_TERMS)
         return np.array([float(scale * (-1) ** n / (math.factorial(n) * (2 * n + 1))) for n in terms])
 
 
-@functools.cache
+@_computed_once_aside
 def _taylor() -> np.ndarray:
     """The Taylor coefficients of G(x) = e^(x²) erfc(x) about each cell centre: (terms, cells)."""
     with localcontext() as context:
         context.prec = 80  # the recurrence grows errors by up to e^(c²) < 1e16: plenty left
-        scale = 2 / _PI.sqrt()
+        scale = 2 / Decimal(_PI_DIGITS).sqrt()
         table = []
         for cell in range(_CELLS):
             c = Decimal(_SERIES_BELOW) + Decimal(_CELL) * (cell + Decimal("0.5"))
