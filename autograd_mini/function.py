@@ -173,12 +173,8 @@ class Function:
         A node that saved no arrays (Add; Sum keeps only shapes) loses nothing by staying as it
         is, and stays: as in PyTorch, a second backward through `(x + 1).sum()` runs.
         """
-        if not self.saved_tensors:  # arrays kept on ctx count as saved too
-            for value in self.__dict__.values():
-                if type(value) is np.ndarray:
-                    break
-            else:
-                return
+        if not self.saved_tensors and np.ndarray not in map(type, self.__dict__.values()):
+            return  # arrays kept on ctx count as saved too
         self.parents, self.saved_tensors = None, ()
         self.__dict__.clear()
 

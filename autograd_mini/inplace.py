@@ -27,7 +27,8 @@ from autograd_mini.grad_mode import _mode
 
 RECENT_STAMPS = 16  # per array, enough to tell which version a node saw
 
-# id(base array) -> [weak reference to it, version, stamps of its latest changes (oldest first)]
+# id(base array) -> [weak reference to it, version, stamps of its latest changes (oldest first)].
+# The reference removes the entry when its array dies, so an entry's id is always the live array's.
 _changed: dict[int, list] = {}
 latest_change = -1  # the stamp of the most recent change: nodes made after it need no check
 
@@ -46,21 +47,19 @@ def mark_changed(*arrays: np.ndarray) -> None:
         if base is None:
             base = array
         entry = _changed.get(id(base))
-        if entry is not None and entry[0]() is base:
+        if entry is not None:
             entry[1] += 1
             entry[2].append(stamp)  # the deque forgets the oldest stamp itself
-            continue
-        if len(_changed) > 4096:  # drop the entries of arrays that no longer exist
-            for key in [k for k, (r, *_) in _changed.items() if r() is None]:
-                del _changed[key]
-        _changed[id(base)] = [ref(base), 1, deque([stamp], RECENT_STAMPS)]
+        else:
+            key = id(base)
+            forget = ref(base, lambda _, key=key: _changed.pop(key, None))
+            _changed[key] = [forget, 1, deque([stamp], RECENT_STAMPS)]
 
 
 def version(array: np.ndarray) -> int:
     """How many in-place changes the memory of array has had (Tensor._version)."""
-    base = _base(array)
-    entry = _changed.get(id(base))
-    return entry[1] if entry is not None and entry[0]() is base else 0
+    entry = _changed.get(id(_base(array)))
+    return 0 if entry is None else entry[1]
 
 
 def check_saved(node: Any) -> None:
@@ -68,9 +67,8 @@ def check_saved(node: Any) -> None:
     for i, value in enumerate(node.saved_tensors):
         if not isinstance(value, np.ndarray):
             continue
-        base = _base(value)
-        entry = _changed.get(id(base))
-        if entry is None or entry[0]() is not base or entry[2][-1] < node.sequence_number:
+        entry = _changed.get(id(_base(value)))
+        if entry is None or entry[2][-1] < node.sequence_number:
             continue
         now, later = entry[1], sum(stamp > node.sequence_number for stamp in entry[2])
         exact = later < len(entry[2]) or now == len(entry[2])  # else older stamps were dropped

@@ -435,8 +435,7 @@ class Tensor:
     def __add__(self, other: Any) -> Tensor:
         return Add.apply(self, other) if isinstance(other, _OPERANDS) else NotImplemented
 
-    def __radd__(self, other: Any) -> Tensor:
-        return Add.apply(other, self) if isinstance(other, _OPERANDS) else NotImplemented
+    __radd__ = __add__  # self first, as in PyTorch: b + a is a + b, and a number second is cheapest
 
     def __sub__(self, other: Any) -> Tensor:
         return Sub.apply(self, other) if isinstance(other, _OPERANDS) else NotImplemented
@@ -447,8 +446,7 @@ class Tensor:
     def __mul__(self, other: Any) -> Tensor:
         return Mul.apply(self, other) if isinstance(other, _OPERANDS) else NotImplemented
 
-    def __rmul__(self, other: Any) -> Tensor:
-        return Mul.apply(other, self) if isinstance(other, _OPERANDS) else NotImplemented
+    __rmul__ = __mul__  # as __radd__
 
     def __truediv__(self, other: Any) -> Tensor:
         return Div.apply(self, other) if isinstance(other, _OPERANDS) else NotImplemented

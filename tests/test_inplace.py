@@ -376,6 +376,20 @@ def test_version_counts_each_change_and_is_shared_by_views():
     assert copy._version == 0
 
 
+def test_a_new_tensor_starts_at_version_0_where_a_changed_one_died():
+    # CPython reuses the memory, and so the id, of an array that died at once: the versions
+    # are kept by id, and must go with the array that had them.
+    ids = set()
+    for _ in range(50):
+        t = am.zeros(3)
+        assert t._version == 0
+        t.add_(1)
+        assert t._version == 1
+        ids.add(id(t._array))
+        del t
+    assert len(ids) < 50  # the reuse happened, so the test tested it
+
+
 def test_version_counts_changes_under_no_grad_and_of_tensors_in_the_graph():
     w = am.tensor([1.0, 2.0], requires_grad=True)
     with am.no_grad():

@@ -80,6 +80,8 @@ class Module:
     # while it stands still, no module's Python-side state has changed (compile's signature reads
     # a module's state again only then).
     writes = 0
+    # Whether any module has ever had a forward hook: until one has, a call skips the hook dicts.
+    hooks_in_use = False
 
     def __init__(self) -> None:
         object.__setattr__(self, "training", True)
@@ -95,9 +97,9 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define forward(self, ...)")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        pre_hooks, hooks = self._forward_pre_hooks, self._forward_hooks
-        if not (pre_hooks or hooks):
+        if not Module.hooks_in_use:
             return self.forward(*args, **kwargs)
+        pre_hooks, hooks = self._forward_pre_hooks, self._forward_hooks
         for hook in list(pre_hooks.values()):
             result = hook(self, args)  # a value returned replaces the arguments
             if result is not None:
@@ -114,11 +116,13 @@ class Module:
     def register_forward_pre_hook(self, hook: Callable[[Module, tuple], Any]) -> RemovableHandle:
         """Call hook(module, args) before each forward; a non-None result replaces args."""
         Module.writes += 1
+        Module.hooks_in_use = True
         return RemovableHandle(self._forward_pre_hooks, hook)
 
     def register_forward_hook(self, hook: Callable[[Module, tuple, Any], Any]) -> RemovableHandle:
         """Call hook(module, args, output) after each forward; a non-None result replaces output."""
         Module.writes += 1
+        Module.hooks_in_use = True
         return RemovableHandle(self._forward_hooks, hook)
 
     # ---- registration -----------------------------------------------------------------------

@@ -53,19 +53,24 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias):
-        dtype = None
         if x.dtype is not weight.dtype or (bias is not None and bias.dtype is not weight.dtype):
-            dtype = result_type(x, weight, bias)
-            x = cast(x, dtype)
+            return Linear.promoted_forward(ctx, x, weight, bias)
         ctx.save_for_backward(x, weight)
-        if x.ndim <= 2:
-            out = x @ weight.T
-        else:  # one matrix product over the merged batch dims: faster than NumPy's batched loop
-            out = (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + (weight.shape[0],))
-        if dtype is not None:
-            out = out.astype(dtype, copy=False)  # wide enough for the bias too
+        out = x @ weight.T if x.ndim <= 2 else _merged_batch_product(x, weight)
         if bias is not None:
             out += bias  # in place: `out` is new, and this saves one array per layer
+        return out
+
+    @staticmethod
+    def promoted_forward(ctx, x, weight, bias):
+        """Operands of two dtypes, computed in the dtype `+` gives them (PyTorch refuses them)."""
+        dtype = result_type(x, weight, bias)
+        x = cast(x, dtype)
+        ctx.save_for_backward(x, weight)
+        out = x @ weight.T if x.ndim <= 2 else _merged_batch_product(x, weight)
+        out = out.astype(dtype, copy=False)  # wide enough for the bias too
+        if bias is not None:
+            out += bias
         return out
 
     @staticmethod
@@ -81,6 +86,12 @@ class Linear(Function):
         grad_w = flat_grad.T @ flat_x if need_w else None
         grad_b = flat_grad.sum(axis=0) if need_b else None
         return grad_x, grad_w, grad_b
+
+
+def _merged_batch_product(x, weight):
+    """x (..., in) @ weight.T as one matrix product over the merged batch dims: faster than
+    NumPy's batched loop."""
+    return (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + (weight.shape[0],))
 
 
 def einsum(equation: str, *operands):
