@@ -199,7 +199,7 @@ class Neg(Function):
 # enough: NumPy rounds it to float32 first, which makes 1e-300 a 0 (so 0 ** 1e-300 would be 1) and
 # from 2**24 on keeps only even integers (so (-1) ** 16777217.0 would be 1). Outside this range
 # PyTorch, like the math, takes the exponent as it is, and so does Pow, by computing in float64.
-_FLOAT32 = np.dtype(np.float32)
+_FLOAT32, _BOOL = np.dtype(np.float32), np.dtype(np.bool_)
 
 
 class Pow(Function):
@@ -207,10 +207,15 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        if type(b) is int and a.dtype in FLOATS:  # the common x ** 2: NumPy gives PyTorch's result
+            ctx.save_for_backward(a, b, None)
+            return a**b
         dtype = None
         if type(a) is not type(b) or a.dtype is not b.dtype:  # mixed operands
             if not (type(b) in NUMBERS and a.dtype in FLOATS):  # NumPy gets a float array and a number right
                 a, b, dtype = promote(a, b)
+            if type(b) is int and a.dtype is _BOOL:  # NumPy's booleans to an int power are int8
+                a = a.astype(np.int64)
         # Literal bounds and no abs(), so that the common x ** 0.5 pays two comparisons.
         if (
             type(b) is float
