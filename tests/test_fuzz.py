@@ -11,9 +11,10 @@ runs thousands of graphs.
 
 import numpy as np
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd_mini as am
-from autograd_mini.testing import gradcheck, gradgradcheck
+from autograd_mini.testing import gradcheck, gradgradcheck, graph_steps
 from autograd_mini.testing.graphs import graphs
 
 # Graphs are cheap to check, so these tests run several times the profile's number of examples
@@ -61,3 +62,15 @@ def test_backward_agrees_with_grad_and_accumulates(graph):
             want = np.zeros(x.shape) if g is None else times * g._array
             got = np.zeros(x.shape) if x.grad is None else x.grad._array
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+
+@settings(max_examples=200)
+@given(st.data())
+def test_reductions_over_no_dims_are_checked_for_ties_over_every_dim(data):
+    """`x.amax(axis=())` reduces every dim, as in PyTorch, so the graphs must check the ties of the
+    whole array there (a tie is a kink, where finite differences disagree), not those of no dims,
+    as NumPy reads (): no amax or amin of a tied input is drawn, over () or any other dims."""
+    pool = graph_steps.Pool(data.draw, [graph_steps.Value("x0", np.array([0.0, 0.0]))])
+    step = graph_steps._reduction(data.draw, pool)
+    assert step is None or not any(f"{name}(" in step for name in ("amax", "amin")), step

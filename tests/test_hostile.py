@@ -86,6 +86,18 @@ def test_inf_follows_ieee_arithmetic_and_leaves_finite_gradients_where_defined()
     np.testing.assert_array_equal(grads(x.relu(), [x])[0], [0.0, 0.0, 1.0])
 
 
+def test_sigmoid_second_derivative_under_an_infinite_gradient_is_infinite_not_nan():
+    """d/dy of sigmoid's backward grad · y · (1 - y) is grad · (1 - 2y), as PyTorch computes it:
+    with grad = inf, -inf at y = sigmoid(1), where grad · (1 - y) - grad · y would be NaN."""
+    scale, x = leaf(np.inf), leaf([1.0, -1.0])
+    with np.errstate(invalid="ignore"):
+        (g,) = am.autograd.grad((scale * x.sigmoid()).sum(), [x], create_graph=True)
+        (gg,) = am.autograd.grad(g.sum(), [x])
+    np.testing.assert_array_equal(g._array, [np.inf, np.inf])
+    np.testing.assert_array_equal(gg._array, [-np.inf, np.inf])
+    assert gradgradcheck(lambda t: t.sigmoid(), [leaf(np.linspace(-3.0, 3.0, 7))])
+
+
 def test_minus_inf_masks_softmax_and_logsumexp_with_finite_gradients():
     """The attention-mask pattern: -inf logits get probability 0 and finite gradients: 0 for
     softmax and logsumexp, and for log_softmax the upstream gradient (its -inf outputs move

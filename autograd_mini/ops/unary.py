@@ -74,7 +74,28 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
+        if type(grad) is np.ndarray or isinstance(grad, np.generic):
+            return grad * out * (1 - out)
+        return SigmoidBackward.apply(grad, out)  # create_graph: one node, see below
+
+
+class SigmoidBackward(Function):
+    """grad · y · (1 - y), sigmoid's backward under create_graph, as one node: its derivative by
+    y is grad · (1 - 2y), as PyTorch's. Recorded as products, it would take y on two paths,
+    grad · (1 - y) - grad · y, which is inf - inf, NaN, where grad is infinite."""
+
+    @staticmethod
+    def forward(ctx, grad, out):
+        ctx.save_for_backward(grad, out)
         return grad * out * (1 - out)
+
+    @staticmethod
+    def backward(ctx, gradgrad):
+        grad, out = ctx.saved_tensors
+        need_grad, need_out = ctx.needs_input_grad
+        by_grad = gradgrad * out * (1 - out) if need_grad else None
+        by_out = gradgrad * grad * (1 - 2 * out) if need_out else None
+        return by_grad, by_out
 
 
 @functools.cache

@@ -211,13 +211,14 @@ def _reduction(draw: st.DrawFn, pool: Pool) -> str | None:
     if pool.portable and axis == () and a.data.ndim:  # PyTorch reads dim=() as every dim
         return None
     args = f"dim={axis!r}, keepdim={keep}" if draw(st.booleans()) else f"axis={axis!r}, keepdims={keep}"
-    if name in ("amax", "amin") and not pool.clear_extreme(a.data, axis, largest=name == "amax"):
+    reduced = None if axis == () else axis  # autograd_mini, as PyTorch, reads () as every dim
+    if name in ("amax", "amin") and not pool.clear_extreme(a.data, reduced, largest=name == "amax"):
         return None
     if name in ("var", "std"):
         correction = draw(st.sampled_from([1, 0]))
-        if _count(a.shape, axis) <= correction:  # no degrees of freedom: NaN or inf, with a warning
+        if _count(a.shape, reduced) <= correction:  # no degrees of freedom: NaN or inf, with a warning
             return None
-        if not pool.corners and not np.all(np.var(a.data, axis=axis) > 1e-2):  # 0 when all are equal
+        if not pool.corners and not np.all(np.var(a.data, axis=reduced) > 1e-2):  # 0 when all are equal
             return None
         args += f", correction={correction}"
     return f"{a.name}.{name}({args})"
